@@ -1,0 +1,3 @@
+from duty_console.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,242 @@
+"""TOML configuration → validated, typed settings (DESIGN §3.2).
+
+Lookup order: ``--config PATH``, ``$DUTY_CONSOLE_CONFIG``, ``./duty-console.toml``, then the
+user config dir. With none found, defaults apply (a SQLite file in the user data dir).
+Every mistake is reported as one sentence naming the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from duty_console.errors import ConfigError
+from duty_console.paths import PROJECT_DIR, user_config_file, user_data_dir
+
+PROFILES_DIR = PROJECT_DIR / "devices" / "profiles"
+ENV_VAR = "DUTY_CONSOLE_CONFIG"
+
+
+def profile_names() -> list[str]:
+    """The device profiles shipped in ``devices/profiles``."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(default="", description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://")
+
+
+class SiteSettings(_Section):
+    name: str = Field(default="示例中学", description="School name shown in the header and reports")
+    gate: str = Field(default="north", description="This PC's gate")
+    timezone: str = Field(default="Asia/Shanghai", description="Site timezone for display/reports")
+    locale: Literal["zh_CN", "en"] = Field(default="zh_CN", description="Interface language")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"an IANA timezone name such as Asia/Shanghai, not {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ScreeningSettings(_Section):
+    fever_threshold_c: float = Field(default=37.3, ge=34.0, le=40.0)
+    valid_min_c: float = Field(default=32.0, ge=20.0, le=40.0)
+    valid_max_c: float = Field(default=42.9, ge=35.0, le=50.0)
+    recheck_within_s: int = Field(default=300, ge=5, le=86400)
+    pair_within_s: int = Field(default=10, ge=1, le=600)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScreeningSettings:
+        if not self.valid_min_c < self.fever_threshold_c < self.valid_max_c:
+            raise ValueError("valid_min_c < fever_threshold_c < valid_max_c must hold")
+        return self
+
+
+class AccessSettings(_Section):
+    unix_users: dict[str, str] = Field(
+        default_factory=dict, description="Unix account → staff id, signed in without a PIN"
+    )
+
+
+class DeviceSettings(_Section):
+    name: str
+    role: Literal["thermometer", "id-reader"]
+    port: str
+    profile: str
+    baudrate: int | None = Field(default=None, gt=0)
+    offset_c: float = Field(default=0.0, ge=-5.0, le=5.0)
+    trigger: Literal["presence", "frame"] | None = None
+    mode: Literal["body", "surface"] | None = None
+    presence_c: float | None = None
+    stable_frames: int | None = Field(default=None, ge=1, le=100)
+    poll_interval_s: float | None = Field(default=None, gt=0)
+    address: int | None = Field(default=None, ge=1, le=247)
+    modbus_register: int | None = Field(default=None, ge=0, le=0xFFFF, alias="register")
+    signed: bool | None = None
+    scale: float | None = None
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        known = profile_names()
+        if known and value not in known:
+            raise ValueError(f"one of the device profiles {', '.join(known)}, not {value!r}")
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        """The profile settings this device overrides (everything set except identity)."""
+        skip = {"name", "role", "port", "profile", "offset_c"}
+        dumped = self.model_dump(by_alias=True)
+        return {k: v for k, v in dumped.items() if k not in skip and v is not None}
+
+
+class Settings(_Section):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    site: SiteSettings = Field(default_factory=SiteSettings)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    devices: list[DeviceSettings] = Field(default_factory=list)
+    keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
+    source: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_devices(self) -> Settings:
+        names = [d.name for d in self.devices]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"device names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or default_database_url()
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'duty.db'}"
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, or None when there is none anywhere (defaults apply)."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"The config file {path} does not exist (given with --config).")
+        return path
+    env = os.environ.get(ENV_VAR)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"The config file {path} does not exist (named by ${ENV_VAR}).")
+        return path
+    for candidate in (Path.cwd() / "duty-console.toml", user_config_file()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """('screening', 'fever_threshold_c') → '[screening] fever_threshold_c'."""
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "the top level"
+    if parts[0] == "devices" and len(parts) >= 2:
+        head = f"[[devices]] #{int(parts[1]) + 1}"
+        rest = parts[2:]
+    elif len(parts) == 1:
+        return parts[0]
+    else:
+        head, rest = f"[{parts[0]}]", parts[1:]
+    return f"{head} {'.'.join(rest)}".strip()
+
+
+_PLAIN = {
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text in quotes",
+    "dict_type": "a table",
+    "list_type": "a list ([[...]] tables)",
+    "model_type": "a table",
+}
+_BOUNDS = {
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
+}
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    where = _location(error["loc"])
+    if kind == "extra_forbidden":
+        return f"{where} is not a known key (check the spelling)"
+    if kind == "missing":
+        return f"{where} is required"
+    msg = _PLAIN.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        msg = "one of " + str(error.get("ctx", {}).get("expected", ""))
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        msg = f"a number {_BOUNDS[kind]} {bound}"
+    got = error.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    return f"{where}: expected {msg}{shown}"
+
+
+def parse_settings(data: dict[str, Any], source: str = "<config>") -> Settings:
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        first = _describe(exc.errors()[0])
+        more = len(exc.errors()) - 1
+        tail = f" ({more} more problem{'s' if more > 1 else ''} after this one.)" if more else ""
+        raise ConfigError(f"{source}: {first}.{tail}") from exc
+    return settings.model_copy(update={"source": source})
+
+
+def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
+    """Find, read and validate the configuration."""
+    path = find_config(explicit)
+    if path is None:
+        return Settings()
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    settings = parse_settings(data, str(path))
+    url = settings.database.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        # A relative SQLite path is relative to the config file, not to wherever the user stands.
+        rel = url.removeprefix("sqlite:///")
+        if rel and rel != ":memory:":
+            absolute = (path.parent / rel).resolve()
+            settings = settings.model_copy(
+                update={"database": DatabaseSettings(url=f"sqlite:///{absolute}")}
+            )
+    return settings

@@ -1,0 +1,1 @@
+"""Database: connection setup, models, migrations, change feed."""

@@ -1,0 +1,139 @@
+"""Engine setup: SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE for writes) or PostgreSQL.
+
+Writers go through ``Database.write()`` which starts ``BEGIN IMMEDIATE`` on SQLite, so two writers
+queue on the busy timeout instead of failing half-way with "database is locked". Readers use
+``Database.read()``: a deferred transaction that never blocks the writer (WAL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from duty_console.errors import ConfigError
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None (memory, or not SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite does (it would use the umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _install_sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event below issue BEGIN itself (pysqlite's own is deferred only).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("duty_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One database: an engine for writes, the same pool with read-only transactions for reads."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(
+                f"[database] url: {url!r} is not a database URL "
+                "(expected sqlite:///path or postgresql+psycopg://user@host/db)."
+            ) from exc
+        self.url = url
+        self.backend = parsed.get_backend_name()
+        self.path = sqlite_path(url)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.backend == "sqlite":
+            if self.path is not None:
+                _create_private_file(self.path)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            # A connection per checkout keeps threads (engine writer, console, workers) independent.
+            kwargs["poolclass"] = NullPool
+        elif self.backend == "postgresql":
+            kwargs["pool_pre_ping"] = True
+        else:
+            raise ConfigError(
+                f"[database] url: the {self.backend!r} database is not supported "
+                "(expected sqlite:/// or postgresql+psycopg://)."
+            )
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except ImportError as exc:
+            raise ConfigError(
+                f"[database] url: the driver for {self.backend} is not installed ({exc.name}); "
+                "install the 'postgres' extra: pip install 'duty-console[postgres]'."
+            ) from exc
+        if self.backend == "sqlite":
+            _install_sqlite_events(self.engine)
+        self.read_engine = self.engine.execution_options(duty_readonly=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    def check(self) -> None:
+        """Connect once; a clear ConfigError when the server or file cannot be reached."""
+        try:
+            with self.read_engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ConfigError(
+                f"[database] url: cannot reach the database at {self.safe_url} ({reason})."
+            ) from exc
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read-only session; nothing it holds survives the block."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            yield session
+            session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Rules and services. Depends on models only: no Textual, no pyserial."""

@@ -1,0 +1,41 @@
+"""What each role may do. Every service checks before it writes or reads personal data."""
+
+from __future__ import annotations
+
+from duty_console.domain.actors import Actor
+from duty_console.errors import PermissionDenied
+
+ALL_STAFF = frozenset({"duty", "doctor", "officer", "admin"})
+LEADS = frozenset({"doctor", "officer", "admin"})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "entry.record": ALL_STAFF | {"system"},
+    "entry.assign": ALL_STAFF,
+    "entry.deny": ALL_STAFF,
+    "visitor.register": ALL_STAFF,
+    "people.import": frozenset({"officer", "admin", "system"}),
+    "staff.manage": frozenset({"admin", "system"}),
+    "export": frozenset({"doctor", "officer", "admin", "system"}),
+    "report": frozenset({"doctor", "officer", "admin", "system"}),
+    "purge": frozenset({"admin", "system"}),
+    "defaults.load": frozenset({"admin", "system"}),
+    "incident.open": ALL_STAFF | {"system"},
+    "incident.step": ALL_STAFF,
+    "incident.close": LEADS,
+    "hygiene.record": ALL_STAFF,
+    "room.manage": ALL_STAFF,
+    "engine.run": frozenset({"system", "admin", "officer", "duty"}),
+}
+
+
+def can(actor: Actor, capability: str) -> bool:
+    return actor.role in CAPABILITIES[capability]
+
+
+def require(actor: Actor, capability: str) -> None:
+    if not can(actor, capability):
+        raise PermissionDenied(
+            f"{actor.name} ({actor.staff_id}) has the role {actor.role!r}, which may not do "
+            f"{capability!r}; ask a staff member with one of: "
+            f"{', '.join(sorted(CAPABILITIES[capability] - {'system'}))}."
+        )

@@ -1,0 +1,104 @@
+"""Staff accounts and sign-in (staff number + PIN, or a mapped Unix account over SSH)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+
+from sqlmodel import Session, select
+
+from duty_console.db.models import Staff
+from duty_console.domain import audit
+from duty_console.domain.actors import ROLES, Actor
+from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.permissions import require
+from duty_console.errors import NotFound, UserError
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_STAFF_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def hash_pin(pin: str) -> str:
+    """A slow, salted hash (scrypt) of a PIN."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def validate_pin(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise UserError("A PIN is 4 to 12 digits.")
+
+
+def add_or_update(
+    session: Session,
+    actor: Actor,
+    staff_id: str,
+    name: str,
+    role: str,
+    pin: str | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[Staff, bool]:
+    """Create the staff member, or update name/role/PIN; returns (staff, created)."""
+    require(actor, "staff.manage")
+    if not _STAFF_ID.match(staff_id):
+        raise UserError(f"Staff id {staff_id!r} may only use letters, digits, '-' and '_'.")
+    if role not in ROLES:
+        raise UserError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+    if not name.strip():
+        raise UserError("A staff member needs a name (--name).")
+    if pin is not None:
+        validate_pin(pin)
+    now = clock.now()
+    staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
+    created = staff is None
+    if staff is None:
+        staff = Staff(staff_id=staff_id, name=name, role=role, created_at=now,
+                      created_by=actor.label, gate=actor.gate)
+    staff.name, staff.role, staff.updated_at, staff.active = name.strip(), role, now, True
+    if pin is not None:
+        staff.pin_hash = hash_pin(pin)
+    session.add(staff)
+    session.flush()
+    audit.append(
+        session,
+        actor,
+        "staff.add" if created else "staff.update",
+        staff_id,
+        {"name": staff.name, "role": role, "pin_set": pin is not None},
+        clock=clock,
+    )
+    return staff, created
+
+
+def get(session: Session, staff_id: str) -> Staff:
+    staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
+    if staff is None or not staff.active:
+        raise NotFound(f"There is no active staff member {staff_id!r}.")
+    return staff
+
+
+def actor_for(staff: Staff, gate: str, via: str) -> Actor:
+    return Actor(staff_id=staff.staff_id, name=staff.name, role=staff.role, gate=gate, via=via)
+
+
+def sign_in(session: Session, staff_id: str, pin: str, gate: str, via: str = "console") -> Actor:
+    """Staff number + PIN → Actor. Wrong id or PIN get the same answer."""
+    staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
+    if staff is None or not staff.active or not staff.pin_hash or not check_pin(pin, staff.pin_hash):
+        raise UserError("Staff number or PIN is wrong.")
+    return actor_for(staff, gate, via)

@@ -1,0 +1,1 @@
+"""Reports and exports: the daily (or zero) report, the entry export."""
