@@ -60,8 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     from duty_console import commands as c
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (else $DUTY_CONSOLE_CONFIG, "
-                        "./duty-console.toml, the user config dir)")
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (else $DUTY_CONSOLE_CONFIG, ./duty-console.toml, the user config dir)",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks")
 
     parser = argparse.ArgumentParser(
@@ -85,8 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
 
-    p = add("demo", c.cmd_demo, "the console with a temporary database, sample roster and "
-            "simulated devices; no set-up")
+    p = add(
+        "demo",
+        c.cmd_demo,
+        "the console with a temporary database, sample roster and simulated devices; no set-up",
+    )
     p.add_argument("--db", metavar="PATH", help="keep the demo database in PATH")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
@@ -133,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     people = sub.add_parser("people", help="the roster")
     people_sub = people.add_subparsers(title="action", metavar="ACTION", required=True)
-    p = people_sub.add_parser("import", parents=[common], help="load or update the roster "
-                              "from a CSV file")
+    p = people_sub.add_parser(
+        "import", parents=[common], help="load or update the roster from a CSV file"
+    )
     p.set_defaults(handler=c.cmd_people_import)
     p.add_argument("file", metavar="FILE.csv", type=Path)
     p.add_argument("--skip-bad", action="store_true", help="load the good rows, list the bad")
@@ -150,8 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("status", c.cmd_status, "one snapshot of everything live")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
-    add("doctor", c.cmd_doctor, "config, database, ports, engine lease: what is wrong and how "
-        "to fix it")
+    add(
+        "doctor",
+        c.cmd_doctor,
+        "config, database, ports, engine lease: what is wrong and how to fix it",
+    )
     return parser
 
 

@@ -59,8 +59,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     actor = system_actor(gate=rt.gate, via="cli", name=f"unix:{unix_user()}")
     with rt.db.write() as session:
         if before != after:
-            audit.append(session, actor, "schema.upgrade", rt.db.safe_url,
-                         {"from": before, "to": after})
+            audit.append(
+                session, actor, "schema.upgrade", rt.db.safe_url, {"from": before, "to": after}
+            )
         result = defaults.load_defaults(session, actor, base)
     where = rt.db.safe_url
     if before == after:
@@ -84,7 +85,11 @@ def cmd_people_import(args: argparse.Namespace) -> int:
     bar = Progress(f"Importing {args.file.name}")
     with rt.db.write() as session:
         result = people.import_roster(
-            session, actor, data, source=str(args.file), skip_bad=args.skip_bad,
+            session,
+            actor,
+            data,
+            source=str(args.file),
+            skip_bad=args.skip_bad,
             progress=bar.update,
         )
     bar.close()
@@ -124,8 +129,9 @@ def cmd_export_entries(args: argparse.Namespace) -> int:
     with rt.db.read() as session:
         export_entries(session, actor, sys.stdout, tz, fmt=args.format, since=since, until=until)
         with rt.db.write() as wsession:
-            audit.append(wsession, actor, "export.entries", args.format,
-                         {"since": since, "until": until})
+            audit.append(
+                wsession, actor, "export.entries", args.format, {"since": since, "until": until}
+            )
     return 0
 
 

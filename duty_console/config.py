@@ -32,7 +32,9 @@ class _Section(BaseModel):
 
 
 class DatabaseSettings(_Section):
-    url: str = Field(default="", description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://")
+    url: str = Field(
+        default="", description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://"
+    )
 
 
 class SiteSettings(_Section):

@@ -64,8 +64,10 @@ def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
         with rt.db.read() as session:
             staff = staff_service.get(session, mapped)
             return staff_service.actor_for(staff, rt.gate, via)
-    owned = rt.db.path if rt.db.path is not None else (
-        None if rt.settings.source is None else rt.settings.source
+    owned = (
+        rt.db.path
+        if rt.db.path is not None
+        else (None if rt.settings.source is None else rt.settings.source)
     )
     if owned is not None:
         try:

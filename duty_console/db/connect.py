@@ -124,9 +124,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:

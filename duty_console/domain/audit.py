@@ -21,7 +21,9 @@ _PG_AUDIT_LOCK = 0x44555459  # pg_advisory_xact_lock key: one appender at a time
 
 
 def canonical(details: dict[str, Any]) -> str:
-    return json.dumps(details, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(
+        details, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
 
 
 def record_hash(
@@ -95,7 +97,9 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> V
             prev, rec.at, rec.actor, rec.action, rec.target, rec.gate, rec.details
         )
         if rec.hash != expected:
-            return VerifyResult(False, checked, rec.id, "its content was changed after it was written")
+            return VerifyResult(
+                False, checked, rec.id, "its content was changed after it was written"
+            )
         prev = rec.hash
         checked += 1
         if progress and checked % 1000 == 0:

@@ -88,7 +88,9 @@ def _load_areas(session: Session, base: Path, result: LoadResult) -> None:
     for raw in data.get("area", []):
         values = _fields(Area, raw, path, "area")
         if values.get("type") not in types:
-            raise UserError(f"{path}: area {values.get('code')!r} has unknown type {values.get('type')!r}.")
+            raise UserError(
+                f"{path}: area {values.get('code')!r} has unknown type {values.get('type')!r}."
+            )
         _upsert(session, Area, "code", values, result)
 
 
@@ -99,10 +101,9 @@ def _load_simple(
         if model is IsolationRoom and "area" in raw:
             raw = {**{k: v for k, v in raw.items() if k != "area"}, "area_code": raw["area"]}
         values = _fields(model, raw, path, table)
-        if model is Supply:
-            # Stock counts belong to the school once loaded; defaults only create missing ones.
-            if session.get(Supply, values["key"]) is not None:
-                continue
+        # Stock counts belong to the school once loaded; defaults only create missing ones.
+        if model is Supply and session.get(Supply, values["key"]) is not None:
+            continue
         _upsert(session, model, key, values, result)
 
 
@@ -137,7 +138,7 @@ def _load_playbook(session: Session, path: Path, result: LoadResult) -> None:
     session.add(playbook)
     session.flush()
     for step in steps:
-        session.add(PlaybookStep(playbook_id=playbook.id, **step))
+        session.add(PlaybookStep(playbook_id=playbook.id, **step))  # type: ignore[arg-type]
     result.bump("playbook")
 
 
@@ -148,9 +149,7 @@ def load_defaults(
     result = LoadResult()
     _load_areas(session, base, result)
     _load_simple(session, base / "rooms.toml", "room", IsolationRoom, "code", result)
-    _load_simple(
-        session, base / "watch_categories.toml", "category", WatchCategory, "key", result
-    )
+    _load_simple(session, base / "watch_categories.toml", "category", WatchCategory, "key", result)
     _load_simple(session, base / "supplies.toml", "supply", Supply, "key", result)
     for path in sorted((base / "playbooks").glob("*.toml")):
         _load_playbook(session, path, result)

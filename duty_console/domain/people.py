@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -141,7 +142,9 @@ def parse_roster(data: bytes, source: str = "roster") -> ParsedRoster:
     return parsed
 
 
-def _row_problem(values: dict[str, str], seen_ids: dict[str, int], seen_cards: dict[str, int]) -> str:
+def _row_problem(
+    values: dict[str, str], seen_ids: dict[str, int], seen_cards: dict[str, int]
+) -> str:
     pid = values.get("person_id", "")
     if not pid:
         return "person_id is empty"
@@ -191,7 +194,9 @@ def import_roster(
         owner = by_card.get(row.card_id) if row.card_id else None
         if owner and owner != row.person_id and owner not in {r.person_id for r in parsed.rows}:
             errors.append(
-                RowError(row.line, f"card_id {row.card_id} already belongs to {owner} in the roster")
+                RowError(
+                    row.line, f"card_id {row.card_id} already belongs to {owner} in the roster"
+                )
             )
             continue
         good.append(row)
@@ -212,7 +217,7 @@ def import_roster(
     total = len(good)
     for i, row in enumerate(good, 1):
         initials, full = name_keys(row.name)
-        fields = {
+        fields: dict[str, Any] = {
             "name": row.name,
             "kind": row.kind,
             "grade": row.grade,
@@ -224,8 +229,8 @@ def import_roster(
             "initials": initials,
             "pinyin": full,
         }
-        person = existing.get(row.person_id)
-        if person is None:
+        known = existing.get(row.person_id)
+        if known is None:
             session.add(
                 Person(
                     person_id=row.person_id,
@@ -237,12 +242,12 @@ def import_roster(
                 )
             )
             result.added += 1
-        elif any(getattr(person, k) != v for k, v in fields.items()) or not person.active:
+        elif any(getattr(known, k) != v for k, v in fields.items()) or not known.active:
             for k, v in fields.items():
-                setattr(person, k, v)
-            person.active = True
-            person.updated_at = now
-            session.add(person)
+                setattr(known, k, v)
+            known.active = True
+            known.updated_at = now
+            session.add(known)
             result.updated += 1
         else:
             result.unchanged += 1
@@ -309,7 +314,7 @@ def search(session: Session, query: str, limit: int = 20) -> list[Person]:
 def find_by_card(session: Session, card_or_id: str) -> Person | None:
     """An ID reader's value: matched against card_id, then person_id."""
     value = card_or_id.strip()
-    person = session.exec(
+    person: Person | None = session.exec(
         select(Person).where(Person.card_id == normalise_card(value), col(Person.active))
     ).first()
     if person is None:

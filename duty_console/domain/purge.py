@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from duty_console.db.models import Entry, IsolationStay, Visitor
 from duty_console.domain import audit
@@ -17,16 +17,9 @@ def purge_older_than(session: Session, actor: Actor, days: int, *, now: datetime
     require(actor, "purge")
     cutoff = now - timedelta(days=days)
     # Entries that rechecked an old entry lose the link, not their own record.
-    old_ids = session.exec(  # type: ignore[call-overload]
-        Entry.__table__.select().with_only_columns(Entry.__table__.c.id).where(
-            Entry.__table__.c.at < cutoff
-        )
-    )
-    ids = [row[0] for row in old_ids]
+    ids = list(session.exec(select(Entry.id).where(col(Entry.at) < cutoff)))
     if ids:
-        session.execute(
-            update(Entry).where(col(Entry.recheck_of).in_(ids)).values(recheck_of=None)
-        )
+        session.execute(update(Entry).where(col(Entry.recheck_of).in_(ids)).values(recheck_of=None))
     entries = session.execute(delete(Entry).where(col(Entry.at) < cutoff)).rowcount  # type: ignore[attr-defined]
     visitors = session.execute(delete(Visitor).where(col(Visitor.at) < cutoff)).rowcount  # type: ignore[attr-defined]
     stays = session.execute(  # type: ignore[attr-defined]
@@ -35,6 +28,7 @@ def purge_older_than(session: Session, actor: Actor, days: int, *, now: datetime
         )
     ).rowcount
     counts = {"entries": entries, "visitors": visitors, "isolation_stays": stays}
-    audit.append(session, actor, "purge", f"older than {days} days",
-                 {"cutoff": cutoff.isoformat(), **counts})
+    audit.append(
+        session, actor, "purge", f"older than {days} days", {"cutoff": cutoff.isoformat(), **counts}
+    )
     return counts

@@ -67,8 +67,14 @@ def add_or_update(
     staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
     created = staff is None
     if staff is None:
-        staff = Staff(staff_id=staff_id, name=name, role=role, created_at=now,
-                      created_by=actor.label, gate=actor.gate)
+        staff = Staff(
+            staff_id=staff_id,
+            name=name,
+            role=role,
+            created_at=now,
+            created_by=actor.label,
+            gate=actor.gate,
+        )
     staff.name, staff.role, staff.updated_at, staff.active = name.strip(), role, now, True
     if pin is not None:
         staff.pin_hash = hash_pin(pin)
@@ -99,6 +105,11 @@ def actor_for(staff: Staff, gate: str, via: str) -> Actor:
 def sign_in(session: Session, staff_id: str, pin: str, gate: str, via: str = "console") -> Actor:
     """Staff number + PIN → Actor. Wrong id or PIN get the same answer."""
     staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
-    if staff is None or not staff.active or not staff.pin_hash or not check_pin(pin, staff.pin_hash):
+    if (
+        staff is None
+        or not staff.active
+        or not staff.pin_hash
+        or not check_pin(pin, staff.pin_hash)
+    ):
         raise UserError("Staff number or PIN is wrong.")
     return actor_for(staff, gate, via)
