@@ -1,0 +1,136 @@
+"""Measurements, not frames (DESIGN §3.8): turn a thermometer's readings into one per person.
+
+A streaming sensor reports the empty scene all day. With the ``presence`` trigger a person is a run
+of readings at or above ``presence_c``; their measurement is the median of the first stable
+stretch of the run, or of the whole run if it ends before settling. With ``frame`` every reading
+is a measurement (a hand-held gun sends one frame per trigger pull).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Protocol as TypingProtocol
+
+from devices.frames import Measurement, Reading, SensorError
+from devices.profile import Profile
+
+DEFAULT_MAX_GAP_S = 2.0
+
+
+class Trigger(TypingProtocol):
+    """What the engine calls: every Reading in, and a periodic flush for a stream that stopped."""
+
+    def feed(self, r: Reading) -> list[Measurement | SensorError]: ...
+
+    def flush(self, now_mono: float) -> list[Measurement]: ...
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+class PresenceTrigger:
+    """One measurement per person standing in front of a streaming sensor.
+
+    Stable means ``stable_frames`` consecutive readings whose spread (max − min) is at most
+    ``tolerance_c``. The measurement is made as soon as the first stable stretch completes, and
+    the rest of the run is the same person. A run also ends when no reading came for
+    ``max_gap_s`` (checked by :meth:`flush` and at the next reading), so a stream that stops
+    mid-person still gives that person's measurement.
+    """
+
+    def __init__(
+        self,
+        device: str,
+        presence_c: float = 30.0,
+        stable_frames: int = 5,
+        tolerance_c: float = 0.2,
+        max_gap_s: float = DEFAULT_MAX_GAP_S,
+    ) -> None:
+        if stable_frames < 1:
+            raise ValueError("stable_frames must be at least 1")
+        self.device = device
+        self.presence_c = presence_c
+        self.stable_frames = stable_frames
+        self.tolerance_c = tolerance_c
+        self.max_gap_s = max_gap_s
+        self._run: list[Reading] = []
+        self._measured = False  # this run's measurement is already out
+        self._last_mono: float | None = None
+
+    @property
+    def in_run(self) -> bool:
+        """True while someone (a run of readings at or above ``presence_c``) is in front."""
+        return self._last_mono is not None
+
+    def feed(self, r: Reading) -> list[Measurement | SensorError]:
+        if r.temp_c is None:
+            return [SensorError(self.device, r.at, r.error or "sensor error")]
+        out: list[Measurement | SensorError] = []
+        out.extend(self.flush(r.mono))
+        if r.temp_c < self.presence_c:
+            if self._run and not self._measured:
+                out.append(self._measure(self._run))
+            self._reset()
+            return out
+        self._last_mono = r.mono
+        if self._measured:
+            return out
+        self._run.append(r)
+        window = self._run[-self.stable_frames :]
+        if len(window) == self.stable_frames:
+            temps = [w.temp_c for w in window if w.temp_c is not None]
+            if max(temps) - min(temps) <= self.tolerance_c + 1e-9:
+                out.append(self._measure(window))
+                self._measured = True
+                self._run = []
+        return out
+
+    def flush(self, now_mono: float) -> list[Measurement]:
+        if self._last_mono is None or now_mono - self._last_mono < self.max_gap_s:
+            return []
+        out = [self._measure(self._run)] if self._run and not self._measured else []
+        self._reset()
+        return out
+
+    def _reset(self) -> None:
+        self._run = []
+        self._measured = False
+        self._last_mono = None
+
+    def _measure(self, readings: list[Reading]) -> Measurement:
+        temps = [r.temp_c for r in readings if r.temp_c is not None]
+        last = readings[-1]
+        return Measurement(self.device, last.at, _median(temps), last.mode, len(temps))
+
+
+class FrameTrigger:
+    """Every reading is one measurement; a sensor error is a measurement with no temperature."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+
+    def feed(self, r: Reading) -> list[Measurement | SensorError]:
+        return [Measurement(self.device, r.at, r.temp_c, r.mode, 1, r.error)]
+
+    def flush(self, now_mono: float) -> list[Measurement]:
+        return []
+
+
+def make_trigger(profile: Profile, device: str) -> PresenceTrigger | FrameTrigger:
+    """The trigger a thermometer's profile asks for, with its per-device settings."""
+    options = profile.options
+    if profile.trigger == "frame":
+        return FrameTrigger(device)
+    if profile.trigger == "presence":
+        max_gap_s = float(options.get("max_gap_s", DEFAULT_MAX_GAP_S))
+        if profile.poll_interval_s:
+            max_gap_s = max(max_gap_s, 4 * profile.poll_interval_s)
+        return PresenceTrigger(
+            device,
+            presence_c=float(options.get("presence_c", 30.0)),
+            stable_frames=int(options.get("stable_frames", 5)),
+            tolerance_c=float(options.get("stable_tolerance_c", 0.2)),
+            max_gap_s=max_gap_s,
+        )
+    raise ValueError(f"profile {profile.name!r} has no trigger (a {profile.role})")
