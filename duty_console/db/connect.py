@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -22,6 +22,7 @@ from sqlmodel import Session
 from duty_console.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 15_000
+NOTIFY_CHANNEL = "duty_console_changed"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -126,6 +127,9 @@ class Database:
         """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+            if self.backend == "postgresql":
+                # Consoles LISTEN on this channel; NOTIFY is delivered only if we commit.
+                session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
