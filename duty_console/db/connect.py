@@ -134,9 +134,9 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A short read-only session; nothing it holds survives the block."""
+        # Closing (not rolling back) ends the transaction and keeps loaded objects readable.
         with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

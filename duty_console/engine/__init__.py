@@ -1,0 +1,1 @@
+"""The gate's engine: device threads → queue → one writer; the lease; the scheduler."""

@@ -1,0 +1,387 @@
+"""Ingest: device events → measurements → screened entries, committed by one writer thread.
+
+Phase 1 (no database): each event is counted for device health; readings go through the
+device's trigger (presence or frame) to become measurements; card reads wait in the gate's
+pairing queue, and each measurement takes the first waiting card (DESIGN §3.6).
+Phase 2 (one write transaction per group of ≤ 500 events or ≤ 50 ms): cards are resolved to
+people, measurements are screened (valid range, fever line, recheck window), rows are inserted
+with Core ``executemany``, a confirmed fever opens an incident, device health is written and one
+audit record covers the group. A failed commit keeps the group's work and retries it: nothing
+read is dropped, and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from devices.frames import BadFrame, CardRead, DeviceEvent, DeviceStatus, Measurement, Reading
+from devices.frames import SensorError as SensorErrorEvent
+from devices.measure import Trigger, make_trigger
+from devices.profile import Profile
+from duty_console.db.connect import Database
+from duty_console.db.models import Device, Entry
+from duty_console.domain import audit
+from duty_console.domain.actors import Actor, system_actor
+from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
+from duty_console.domain.people import find_by_card
+from duty_console.domain.screening import (
+    FEVER_CONFIRMED,
+    INVALID,
+    CardPairing,
+    Rules,
+    classify,
+    is_valid,
+    open_fever_entry,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+MAX_WAIT_S = 0.05
+_STOP = object()
+
+
+def round_temp(value: float) -> float:
+    """One decimal, half up (37.25 → 37.3), as shown, exported and screened.
+
+    Sensors report hundredths; going through them first keeps 36.55 + 0.4 at 36.95, not 36.9499….
+    """
+    hundredths = Decimal(f"{value:.2f}")
+    return float(hundredths.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class DeviceState:
+    """What the engine knows of one configured device."""
+
+    name: str
+    role: str
+    profile: Profile
+    port: str
+    offset_c: float = 0.0
+    trigger: Trigger | None = None
+    frames_ok: int = 0
+    frames_bad: int = 0
+    sensor_errors: int = 0
+    last_frame_at: datetime | None = None
+    online: bool = False
+    status: str = "starting"
+    dirty: bool = True
+
+
+@dataclass(slots=True)
+class _Measured:
+    device: str
+    at: datetime
+    temp_c: float | None
+    mode: str
+    error: str | None
+    card_id: str | None
+
+
+@dataclass
+class WriterStats:
+    entries: int = 0
+    batches: int = 0
+    failed_commits: int = 0
+    last_error: str = ""
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+class Writer(threading.Thread):
+    """The one thread that writes what the devices read."""
+
+    def __init__(
+        self,
+        db: Database,
+        gate: str,
+        rules: Rules,
+        devices: dict[str, DeviceState],
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        queue_size: int = 20_000,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(name=f"writer-{gate}", daemon=True)
+        self.db = db
+        self.gate = gate
+        self.rules = rules
+        self.devices = devices
+        self.clock = clock
+        self.on_commit = on_commit
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self.pairing = CardPairing(rules.pair_within_s)
+        self.actor: Actor = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
+        self.stats = WriterStats()
+        self._pending: list[_Measured] = []
+        self._stopping = threading.Event()
+        for state in devices.values():
+            if state.role == "thermometer" and state.trigger is None:
+                state.trigger = make_trigger(state.profile, state.name)
+
+    # -- called from device threads --------------------------------------------------------
+    def submit(self, event: DeviceEvent) -> None:
+        """The PortReaders' sink. Blocks (never drops) when the writer is behind."""
+        self.queue.put(event)
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Commit everything already read, then end the thread."""
+        self._stopping.set()
+        self.queue.put(_STOP)
+        self.join(timeout)
+
+    # -- the writer thread -------------------------------------------------------------------
+    def run(self) -> None:
+        stopped = False
+        while not stopped:
+            events, stopped = self._collect()
+            for event in events:
+                self._phase1(event)
+            self._flush_triggers(float("inf") if stopped else time.monotonic())
+            if self._pending or self._dirty_devices():
+                self._commit_with_retry(final=stopped)
+
+    def _collect(self) -> tuple[list[Any], bool]:
+        events: list[Any] = []
+        try:
+            first = self.queue.get(timeout=0.25)
+        except queue.Empty:
+            return events, False
+        if first is _STOP:
+            return self._drain(), True
+        events.append(first)
+        deadline = time.monotonic() + MAX_WAIT_S
+        while len(events) < MAX_BATCH:
+            remaining = deadline - time.monotonic()
+            try:
+                item = (
+                    self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return events + self._drain(), True
+            events.append(item)
+        return events, False
+
+    def _drain(self) -> list[Any]:
+        rest: list[Any] = []
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return rest
+            if item is not _STOP:
+                rest.append(item)
+
+    def _phase1(self, event: Any) -> None:
+        state = self.devices.get(event.device)
+        if state is None:
+            return
+        if isinstance(event, Reading):
+            state.frames_ok += 1
+            state.last_frame_at = event.at
+            state.dirty = True
+            if state.trigger is not None:
+                for item in state.trigger.feed(event):
+                    self._measured(state, item)
+        elif isinstance(event, CardRead):
+            state.frames_ok += 1
+            state.last_frame_at = event.at
+            state.dirty = True
+            self.pairing.card(event.card_id, None, event.at.timestamp())
+        elif isinstance(event, BadFrame):
+            state.frames_bad += 1
+            state.dirty = True
+        elif isinstance(event, DeviceStatus):
+            state.online = event.online
+            state.status = event.reason[:255]
+            state.dirty = True
+
+    def _measured(self, state: DeviceState, item: Measurement | SensorErrorEvent) -> None:
+        if isinstance(item, SensorErrorEvent):
+            state.sensor_errors += 1
+            return
+        _, card_id = self.pairing.reading(item.at.timestamp())
+        temp = None if item.temp_c is None else round_temp(item.temp_c + state.offset_c)
+        self._pending.append(_Measured(state.name, item.at, temp, item.mode, item.error, card_id))
+
+    def _flush_triggers(self, now_mono: float) -> None:
+        for state in self.devices.values():
+            if state.trigger is not None:
+                for m in state.trigger.flush(now_mono):
+                    self._measured(state, m)
+
+    def _dirty_devices(self) -> list[DeviceState]:
+        return [s for s in self.devices.values() if s.dirty]
+
+    def _commit_with_retry(self, final: bool) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self._commit()
+                return
+            except SQLAlchemyError as exc:
+                self.stats.failed_commits += 1
+                self.stats.last_error = str(exc).splitlines()[0][:255]
+                log.warning("commit failed, will retry: %s", self.stats.last_error)
+                if not final and not self._stopping.is_set():
+                    # Keep the work and go on reading; the next group retries it.
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _commit(self) -> None:
+        work = list(self._pending)
+        dirty = self._dirty_devices()
+        inserted: list[tuple[int, str]] = []
+        with self.db.write() as session:
+            rows: list[dict[str, Any]] = []
+            for m in work:
+                row = self._screen(session, m, rows, inserted)
+                if row is not None:
+                    rows.append(row)
+            self._insert(session, rows, inserted)
+            for state in dirty:
+                session.execute(
+                    update(Device)
+                    .where(col(Device.name) == state.name)
+                    .values(
+                        online=state.online,
+                        status=state.status,
+                        frames_ok=state.frames_ok,
+                        frames_bad=state.frames_bad,
+                        sensor_errors=state.sensor_errors,
+                        last_frame_at=state.last_frame_at,
+                        updated_at=self.clock.now(),
+                    )
+                )
+            if inserted:
+                counts: dict[str, int] = {}
+                for _, status in inserted:
+                    counts[status] = counts.get(status, 0) + 1
+                audit.append(
+                    session,
+                    self.actor,
+                    "entries.ingest",
+                    self.gate,
+                    {
+                        "count": len(inserted),
+                        "first_id": inserted[0][0],
+                        "last_id": inserted[-1][0],
+                        "by_status": counts,
+                    },
+                    clock=self.clock,
+                )
+        # Committed: only now forget the work.
+        del self._pending[: len(work)]
+        for state in dirty:
+            state.dirty = False
+        self.stats.batches += 1
+        self.stats.entries += len(inserted)
+        for _, status in inserted:
+            self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+        if self.on_commit and inserted:
+            self.on_commit(len(inserted))
+
+    def _screen(
+        self,
+        session: Session,
+        m: _Measured,
+        rows: list[dict[str, Any]],
+        inserted: list[tuple[int, str]],
+    ) -> dict[str, Any] | None:
+        person_id = None
+        note = m.error or ""
+        if m.card_id is not None:
+            person = find_by_card(session, m.card_id)
+            if person is None:
+                note = f"card {m.card_id} is not in the roster"
+            else:
+                person_id = person.person_id
+        row: dict[str, Any] = {
+            "at": m.at,
+            "gate": self.gate,
+            "device": m.device,
+            "person_id": person_id,
+            "temp_c": m.temp_c,
+            "mode": m.mode,
+            "note": note,
+            "reason": "",
+            "created_at": self.clock.now(),
+            "created_by": self.actor.label,
+        }
+        if not is_valid(m.temp_c, self.rules):
+            row["status"] = INVALID
+            return row
+        fever_id = None
+        if person_id is not None:
+            # Earlier rows of this group may hold this person's fever: write them first.
+            self._insert(session, rows, inserted)
+            rows.clear()
+            fever_id = open_fever_entry(session, person_id, m.at, self.rules)
+        row["status"] = classify(m.temp_c, fever_id is not None, self.rules)
+        row["recheck_of"] = fever_id
+        if row["status"] == FEVER_CONFIRMED:
+            self._insert(session, [row], inserted)
+            open_incident(
+                session,
+                self.actor,
+                FEVER_AT_GATE,
+                person_id=person_id,
+                entry_id=inserted[-1][0],
+                clock=self.clock,
+            )
+            return None
+        return row
+
+    def _insert(
+        self, session: Session, rows: list[dict[str, Any]], inserted: list[tuple[int, str]]
+    ) -> None:
+        if not rows:
+            return
+        for row in rows:
+            row.setdefault("recheck_of", None)
+        result = session.execute(insert(Entry).returning(col(Entry.id), col(Entry.status)), rows)
+        inserted.extend((int(r[0]), str(r[1])) for r in result)
+
+
+def register_devices(
+    db: Database, gate: str, devices: dict[str, DeviceState], clock: Clock
+) -> None:
+    """Create or refresh the Device rows; keep their counters across restarts."""
+    with db.write() as session:
+        for state in devices.values():
+            row = session.exec(select(Device).where(Device.name == state.name)).first()
+            if row is None:
+                row = Device(
+                    name=state.name,
+                    gate=gate,
+                    role=state.role,
+                    profile=state.profile.name,
+                    port=state.port,
+                )
+            else:
+                state.frames_ok, state.frames_bad = row.frames_ok, row.frames_bad
+                state.sensor_errors, state.last_frame_at = row.sensor_errors, row.last_frame_at
+            row.gate, row.role, row.profile, row.port = (
+                gate,
+                state.role,
+                state.profile.name,
+                state.port,
+            )
+            row.online, row.status, row.updated_at = False, "starting", clock.now()
+            session.add(row)

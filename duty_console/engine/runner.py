@@ -1,0 +1,121 @@
+"""The engine of one gate: its lease, its device threads, its writer and its scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
+
+from devices.profile import ProfileError, load_profile
+from devices.transport import PortReader
+from duty_console.config import DeviceSettings
+from duty_console.domain.screening import Rules
+from duty_console.engine.ingest import DeviceState, Writer, register_devices
+from duty_console.engine.lease import Lease
+from duty_console.errors import ConfigError
+from duty_console.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 1.0
+
+
+def rules_from(rt: Runtime) -> Rules:
+    return Rules(**rt.settings.screening.model_dump())
+
+
+def device_states(
+    devices: Sequence[DeviceSettings], source: str = "config"
+) -> dict[str, DeviceState]:
+    states: dict[str, DeviceState] = {}
+    for i, dev in enumerate(devices, 1):
+        try:
+            profile = load_profile(dev.profile, dev.overrides())
+        except ProfileError as exc:
+            raise ConfigError(f"{source}: [[devices]] #{i} ({dev.name}): {exc}.") from exc
+        if profile.role != dev.role:
+            raise ConfigError(
+                f"{source}: [[devices]] #{i} ({dev.name}): role is {dev.role!r} but the profile "
+                f"{dev.profile!r} is a {profile.role}."
+            )
+        states[dev.name] = DeviceState(
+            name=dev.name, role=dev.role, profile=profile, port=dev.port, offset_c=dev.offset_c
+        )
+    return states
+
+
+class Engine:
+    """Start with :meth:`start`; :meth:`stop` commits every frame already read, then returns."""
+
+    def __init__(self, rt: Runtime, devices: Sequence[DeviceSettings] | None = None) -> None:
+        self.rt = rt
+        self.gate = rt.gate
+        configured = rt.settings.devices if devices is None else devices
+        self.states = device_states(configured, rt.settings.source or "config")
+        self.lease = Lease(rt.db, self.gate, clock=rt.clock)
+        self.writer = Writer(rt.db, self.gate, rules_from(rt), self.states, clock=rt.clock)
+        self.readers: list[PortReader] = []
+        self.scheduler: Any = BackgroundScheduler(timezone="UTC")
+        self.lease_lost = threading.Event()
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self.running = False
+
+    def start(self) -> None:
+        self.lease.acquire()
+        try:
+            register_devices(self.rt.db, self.gate, self.states, self.rt.clock)
+            self.writer.start()
+            for state in self.states.values():
+                reader = PortReader(state.name, state.port, state.profile, self.writer.submit)
+                reader.start()
+                self.readers.append(reader)
+            self.scheduler.add_job(
+                self._heartbeat,
+                "interval",
+                seconds=HEARTBEAT_S,
+                id="lease-heartbeat",
+                max_instances=1,
+                coalesce=True,
+            )
+            self.scheduler.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.running = True
+
+    def _heartbeat(self) -> None:
+        try:
+            if not self.lease.heartbeat():
+                log.error("the lease of gate %s was taken over; stopping this engine", self.gate)
+                self.lease_lost.set()
+                threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
+        except SQLAlchemyError as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for reader in self.readers:
+            reader.stop()
+        for reader in self.readers:
+            reader.join(timeout=5)
+        if self.writer.is_alive():
+            self.writer.stop()
+        if not self.lease_lost.is_set():
+            try:
+                self.lease.release()
+            except SQLAlchemyError as exc:
+                log.warning("could not release the lease: %s", exc)
+        self.running = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._stopped.wait(timeout)
