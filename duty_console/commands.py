@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from datetime import UTC, datetime
 
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import system_actor
+from duty_console.domain.snapshot import snapshot
 from duty_console.errors import UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
@@ -31,19 +34,108 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _not_yet("serve", "devices and engine issue")
+    from duty_console.engine.runner import Engine
+
+    rt = open_runtime(args.config)
+    if not rt.settings.devices:
+        print("note: no [[devices]] in the config; the engine runs with none.", file=sys.stderr)
+    engine = Engine(rt)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    engine.start()
+    names = ", ".join(engine.states) or "no devices"
+    print(
+        f"Engine for gate {rt.gate!r} running ({names}) on {rt.db.safe_url}. "
+        "SIGTERM or Ctrl-C stops it.",
+        file=sys.stderr,
+        flush=True,
+    )
+    while not stop.wait(0.5):
+        if engine.lease_lost.is_set():
+            engine.stop()
+            raise UserError(f"Another engine took over the lease of gate {rt.gate!r}; stopped.")
+    engine.stop()
+    stats = engine.writer.stats
+    print(
+        f"Engine stopped: {stats.entries} entries committed in {stats.batches} groups.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    return _not_yet("simulate", "devices and engine issue")
+    from devices.profile import ProfileError
+    from devices.simulator import run_simulation
+
+    if args.rate <= 0:
+        raise UserError("--rate must be above 0 (people per second).")
+    bar = Progress(f"Simulating {args.profile} on {args.port}", args.count)
+    try:
+        sent = run_simulation(
+            args.port,
+            args.profile,
+            args.rate,
+            args.count,
+            args.fever_rate,
+            args.garbage_rate,
+            args.seed,
+            progress=bar.update,
+        )
+    except ProfileError as exc:
+        raise UserError(f"--profile: {exc}.") from exc
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--port {args.port}: cannot be used ({exc}).") from exc
+    except KeyboardInterrupt:
+        sent = bar.done
+    bar.close()
+    print(f"Sent {sent} presentations to {args.port}.", file=sys.stderr)
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    return _not_yet("status", "devices and engine issue")
+    rt = open_runtime(args.config)
+    tz = rt.settings.site.tz
+    with rt.db.read() as session:
+        snap = snapshot(
+            session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
+        )
+    if args.format == "json":
+        print(json.dumps(snap, ensure_ascii=False, indent=2))
+        return 0
+    eng = snap["engine"]
+    alive = (
+        f"alive (heartbeat {eng['heartbeat_age_s']} s ago, {eng['holder']})"
+        if eng["alive"]
+        else "not running"
+    )
+    print(f"{snap['site']['name']} - gate {rt.gate}")
+    print(f"Engine: {alive}")
+    for d in snap["devices"]:
+        state = "online" if d["online"] else "OFFLINE"
+        print(
+            f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
+            f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
+        )
+    for r in snap["rooms"]:
+        print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
+    for i in snap["incidents"]:
+        kind = "DRILL " if i["drill"] else ""
+        print(
+            f"{kind}Incident {i['id']} {i['playbook']} {i['person_id'] or ''}: "
+            f"{i['steps_done']}/{i['steps_total']} steps, {i['overdue_steps']} overdue"
+        )
+    return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    return _not_yet("doctor", "devices and engine issue")
+    from duty_console.doctor import run_doctor
+
+    return run_doctor(args.config)
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:

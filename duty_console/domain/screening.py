@@ -76,7 +76,12 @@ class _Card:
 
 
 class CardPairing:
-    """Cards waiting for their reading at one gate: first in, first paired, each used once."""
+    """Cards waiting for their reading at one gate.
+
+    A card pairs with the first reading after it, within ``pair_within_s``. When several cards
+    wait, the reading is the first after each of them, so it goes to the newest card (the person
+    now at the thermometer) and the older ones, who walked past it, pair with nothing.
+    """
 
     def __init__(self, pair_within_s: float) -> None:
         self.pair_within_s = pair_within_s
@@ -91,7 +96,8 @@ class CardPairing:
         self._drop_stale(mono)
         if not self._waiting:
             return None, None
-        card = self._waiting.popleft()
+        card = self._waiting.pop()
+        self._waiting.clear()
         return card.person_id, card.card_id
 
     def _drop_stale(self, mono: float) -> None:

@@ -1,0 +1,207 @@
+"""``duty-console demo``: a school gate with no set-up.
+
+A temporary database (or ``--db PATH``) with the defaults, the sample roster and demo staff;
+a simulated MLX90614 thermometer and RDM6300 card reader on pseudo-terminals, read by the real
+engine exactly as it reads real devices; a coordinator that sends a steady stream of arrivals
+(card, then temperature) with the occasional fever and its recheck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shutil
+import tempfile
+import threading
+import tomllib
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from devices.simulator import Simulator, open_pty
+from duty_console.config import parse_settings
+from duty_console.db import schema
+from duty_console.db.connect import Database
+from duty_console.db.models import Person, Staff
+from duty_console.domain import defaults, people
+from duty_console.domain import staff as staff_service
+from duty_console.domain.actors import Actor, system_actor
+from duty_console.engine.runner import Engine
+from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
+from duty_console.runtime import Runtime
+
+DEMO_OFFICER = "T002"
+
+
+def prepare_database(db: Database, gate: str) -> None:
+    """Schema, defaults, sample roster and demo staff (only what is missing)."""
+    schema.upgrade(db)
+    installer = system_actor(gate=gate, via="demo", name="demo-setup")
+    with db.write() as session:
+        defaults.load_defaults(session, installer, DEFAULTS_DIR)
+        if session.exec(select(Person).limit(1)).first() is None:
+            people.import_roster(
+                session,
+                installer,
+                (SAMPLE_DIR / "roster.csv").read_bytes(),
+                source="data/sample/roster.csv",
+            )
+        if session.exec(select(Staff).limit(1)).first() is None:
+            staff_file = tomllib.loads((SAMPLE_DIR / "staff.toml").read_text("utf-8"))
+            for s in staff_file["staff"]:
+                staff_service.add_or_update(
+                    session, installer, s["staff_id"], s["name"], s["role"], s.get("pin")
+                )
+
+
+class Arrivals(threading.Thread):
+    """Students arriving at the gate: card, then the thermometer; fevers get a recheck."""
+
+    def __init__(
+        self,
+        cards: list[str],
+        thermometer: Simulator,
+        reader: Simulator,
+        *,
+        seed: int | None = None,
+        mean_gap_s: float = 5.0,
+    ) -> None:
+        super().__init__(name="demo-arrivals", daemon=True)
+        self.cards = cards
+        self.thermometer = thermometer
+        self.reader = reader
+        self.rng = random.Random(seed)
+        self.mean_gap_s = mean_gap_s
+        self.stop_event = threading.Event()
+        self._rechecks: list[tuple[float, str]] = []
+
+    def _arrive(self, card: str, temp: float | None) -> None:
+        self.reader.present_card(card)
+        if self.stop_event.wait(0.4):
+            return
+        self.thermometer.present(temp)
+
+    def run(self) -> None:
+        clock = 0.0
+        while not self.stop_event.wait(self.rng.uniform(0.5, 1.5) * self.mean_gap_s):
+            clock += self.mean_gap_s
+            due = [r for r in self._rechecks if r[0] <= clock]
+            if due:
+                self._rechecks.remove(due[0])
+                confirmed = self.rng.random() < 0.4
+                temp = round(
+                    self.rng.uniform(37.4, 38.2) if confirmed else self.rng.uniform(36.4, 36.9), 1
+                )
+                self._arrive(due[0][1], temp)
+                continue
+            card = self.rng.choice(self.cards)
+            roll = self.rng.random()
+            if roll < 0.08:
+                temp = round(self.rng.uniform(37.4, 38.4), 1)
+                self._rechecks.append((clock + self.rng.uniform(20, 40), card))
+            elif roll < 0.10:
+                self.thermometer.present(None)  # the sensor fails a read now and then
+                continue
+            else:
+                temp = round(self.rng.uniform(36.1, 36.9), 1)
+            self._arrive(card, temp)
+
+
+class Demo:
+    """Everything `duty-console demo` runs; use as a context manager."""
+
+    def __init__(
+        self,
+        db_path: str | None = None,
+        *,
+        gate: str = "north",
+        seed: int | None = None,
+        mean_gap_s: float = 5.0,
+    ) -> None:
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="duty-console-demo-"))
+        self.keep = db_path is not None
+        self.db_path = Path(db_path) if db_path else self.tmpdir / "demo.db"
+        self.gate = gate
+        self.seed = seed
+        self.mean_gap_s = mean_gap_s
+        self._fds: list[int] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.engine: Engine | None = None
+        self.arrivals: Arrivals | None = None
+
+    def start(self) -> tuple[Runtime, Actor]:
+        db = Database(f"sqlite:///{self.db_path}")
+        prepare_database(db, self.gate)
+        ir_fd, ir_path = open_pty()
+        card_fd, card_path = open_pty()
+        self._fds += [ir_fd, card_fd]
+        settings = parse_settings(
+            {
+                "database": {"url": db.url},
+                "site": {"name": "示例中学", "gate": self.gate},
+                "devices": [
+                    {
+                        "name": f"{self.gate}-ir-1",
+                        "role": "thermometer",
+                        "port": ir_path,
+                        "profile": "mlx90614-ascii",
+                    },
+                    {
+                        "name": f"{self.gate}-card-1",
+                        "role": "id-reader",
+                        "port": card_path,
+                        "profile": "rdm6300",
+                    },
+                ],
+            },
+            "demo",
+        )
+        rt = Runtime(settings=settings, db=db)
+        thermometer = Simulator("mlx90614-ascii", ir_fd, rate_hz=0, seed=self.seed)
+        reader = Simulator("rdm6300", card_fd, rate_hz=0, seed=self.seed)
+        for sim in (thermometer, reader):
+            t = threading.Thread(
+                target=sim.run, args=(self._stop,), daemon=True, name=f"sim-{sim.profile_name}"
+            )
+            t.start()
+            self._threads.append(t)
+        self.engine = Engine(rt)
+        self.engine.start()
+        with db.read() as session:
+            cards = [
+                c
+                for c in session.exec(
+                    select(Person.card_id).where(
+                        Person.kind == "student", col(Person.card_id).is_not(None)
+                    )
+                )
+                if c
+            ]
+            officer = staff_service.get(session, DEMO_OFFICER)
+        self.arrivals = Arrivals(
+            cards, thermometer, reader, seed=self.seed, mean_gap_s=self.mean_gap_s
+        )
+        self.arrivals.start()
+        return rt, staff_service.actor_for(officer, self.gate, "demo")
+
+    def close(self) -> None:
+        if self.arrivals is not None:
+            self.arrivals.stop_event.set()
+        if self.engine is not None:
+            self.engine.stop()
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=2)
+        for fd in self._fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if not self.keep:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> Demo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
