@@ -23,6 +23,21 @@ class LeaseHeld(UserError):
     """Another live engine runs this gate."""
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True when the holder ran on this host and its process is gone (killed, crashed)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def make_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -50,7 +65,8 @@ class Lease:
                 audit.append(session, actor, "engine.start", self.gate, {"holder": self.holder})
             else:
                 age = (now - lease.heartbeat_at).total_seconds()
-                if age < LEASE_STALE_S and lease.holder != self.holder:
+                live = age < LEASE_STALE_S and not holder_is_dead(lease.holder)
+                if live and lease.holder != self.holder:
                     host, pid = [*lease.holder.split(":"), "?", "?"][:2]
                     raise LeaseHeld(
                         f"The engine for gate {self.gate!r} is already running on {host} "

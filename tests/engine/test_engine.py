@@ -207,3 +207,25 @@ def test_stop_commits_what_was_read(db, ptys, engine_for):
     time.sleep(0.5)
     engine.stop()
     assert len(entries(db)) == 50
+
+
+def test_a_lease_whose_heartbeat_stopped_is_taken_over(db):
+    from datetime import timedelta
+
+    from duty_console.db.models import EngineLease
+    from duty_console.engine.lease import Lease
+
+    now = SYSTEM_CLOCK.now()
+    with db.write() as session:
+        session.add(EngineLease(gate="north", holder="other-pc:4242:abcd", heartbeat_at=now))
+    with pytest.raises(LeaseHeld, match="other-pc"):
+        Lease(db, "north").acquire()
+    with db.write() as session:
+        lease = session.get(EngineLease, "north")
+        assert lease is not None
+        lease.heartbeat_at = now - timedelta(seconds=30)
+        session.add(lease)
+    taker = Lease(db, "north")
+    taker.acquire()
+    with db.read() as session:
+        assert session.get(EngineLease, "north").holder == taker.holder  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""The Textual console: the app shell, the gate screen and the views to come."""

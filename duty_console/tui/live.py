@@ -1,0 +1,44 @@
+"""What a console keeps live: the newest entry at its gate, fevers awaiting recheck, engine and devices.
+
+``read_live_state`` runs in a worker thread; the app posts the result as a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from duty_console.domain import entries, health
+from duty_console.domain.entries import EntryRow
+from duty_console.domain.screening import Rules
+from duty_console.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class LiveState:
+    latest_id: int
+    newest: EntryRow | None
+    awaiting: tuple[EntryRow, ...]
+    engine_alive: bool
+    devices_online: int
+    devices_total: int
+
+    def is_new_fever(self, since_id: int) -> bool:
+        """Did an entry after ``since_id`` bring a fever (first or confirmed)?"""
+        if self.newest is not None and self.newest.id > since_id:
+            if self.newest.status in ("fever", "fever_confirmed"):
+                return True
+        return any(row.id > since_id for row in self.awaiting)
+
+
+def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
+    with rt.db.read() as session:
+        latest = entries.latest_id(session)
+        page = entries.newest_entries(session, 0, 1, gate=rt.gate) if latest else []
+        newest = page[0] if page else None
+        awaiting = tuple(
+            row for row in entries.awaiting_recheck(session, now, rules) if row.gate == rt.gate
+        )
+        engine = health.engine_state(session, rt.gate, now)
+        online, total = health.devices_online(session, rt.gate, engine.alive)
+    return LiveState(latest, newest, awaiting, engine.alive, online, total)

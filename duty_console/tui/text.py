@@ -1,0 +1,110 @@
+"""How entries read on screen, in the active language: statuses, reasons, times, masked names.
+
+No ambiguous-width glyphs (degree signs, bullets, middle dots): they misalign Chinese terminals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from duty_console.domain import screening as s
+from duty_console.domain.entries import EntryRow
+from duty_console.domain.pinyin import mask_name
+from duty_console.i18n import N_, _
+
+STATUS_LABELS = {
+    s.NORMAL: N_("normal"),
+    s.FEVER: N_("fever"),
+    s.RECHECK_NORMAL: N_("recheck ok"),
+    s.FEVER_CONFIRMED: N_("fever again"),
+    s.INVALID: N_("invalid"),
+    s.DENIED: N_("refused"),
+}
+
+# What the last-reading panel says under the temperature.
+STATUS_ADVICE = {
+    s.NORMAL: N_("normal, may enter"),
+    s.FEVER: N_("fever: recheck by contact thermometer"),
+    s.RECHECK_NORMAL: N_("recheck normal, may enter"),
+    s.FEVER_CONFIRMED: N_("fever confirmed: to the isolation room"),
+    s.INVALID: N_("invalid reading: measure again"),
+    s.DENIED: N_("entry refused"),
+}
+
+REASON_LABELS = {
+    "not_registered": N_("not registered"),
+    "no_mask": N_("no mask"),
+    "fever": N_("fever"),
+    "other": N_("other"),
+}
+
+ROLE_LABELS = {
+    "duty": N_("duty teacher"),
+    "doctor": N_("school doctor"),
+    "officer": N_("safety officer"),
+    "admin": N_("administrator"),
+    "system": N_("system"),
+}
+
+MODE_LABELS = {
+    "body": N_("IR"),
+    "surface": N_("surface"),
+    "contact": N_("contact"),
+}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+def status_advice(status: str) -> str:
+    return _(STATUS_ADVICE.get(status, status))
+
+
+def reason_label(reason: str) -> str:
+    return _(REASON_LABELS.get(reason, reason)) if reason else ""
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS.get(role, role))
+
+
+def mode_label(mode: str) -> str:
+    return _(MODE_LABELS.get(mode, mode)) if mode else ""
+
+
+def device_label(device: str) -> str:
+    return _("manual") if device == "manual" else device
+
+
+def temperature(temp_c: float | None) -> str:
+    """36.8 → '36.8C'; no reading → '--'."""
+    return "--" if temp_c is None else f"{temp_c:.1f}C"
+
+
+def clock_time(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%H:%M:%S")
+
+
+def day_and_time(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%m-%d %H:%M:%S")
+
+
+def countdown(seconds: float) -> str:
+    """Seconds left → 'm:ss' (never negative)."""
+    left = max(0, int(seconds))
+    return f"{left // 60}:{left % 60:02d}"
+
+
+def who(row: EntryRow) -> str:
+    """The masked name of whoever the entry is about, or what they are when there is no name."""
+    if row.name:
+        name = mask_name(row.name)
+        return _("visitor {name}").format(name=name) if row.visitor else name
+    if row.visitor:
+        return _("visitor")
+    return _("unidentified")
+
+
+def is_unidentified(row: EntryRow) -> bool:
+    return not row.person_id and not row.visitor

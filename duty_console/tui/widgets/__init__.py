@@ -1,0 +1,1 @@
+"""Widgets and modals of the console, named after what they are at the gate."""
