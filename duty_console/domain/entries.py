@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, exists, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import Entry, Person, Visitor
@@ -356,11 +357,11 @@ def latest_id(session: Session) -> int:
 
 def awaiting_recheck(session: Session, now: datetime, rules: Rules) -> list[EntryRow]:
     """Fever entries still inside their recheck window with no recheck yet, newest first."""
-    rechecked = select(Entry.recheck_of).where(col(Entry.recheck_of).is_not(None))
+    recheck = aliased(Entry)
     stmt = (
         _rows_query(FEVER)
         .where(col(Entry.at) >= now - timedelta(seconds=rules.recheck_within_s))
-        .where(col(Entry.id).not_in(rechecked))
+        .where(~exists().where(col(recheck.recheck_of) == col(Entry.id)))
         .order_by(col(Entry.id).desc())
     )
     return [_to_row(r) for r in session.execute(stmt)]

@@ -6,10 +6,14 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Select, Table, bindparam, exists
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from duty_console.db.models import Entry
+from duty_console.db.types import UTCDateTime
 
 NORMAL = "normal"
 FEVER = "fever"
@@ -46,26 +50,39 @@ def classify(temp_c: float | None, open_fever: bool, rules: Rules) -> str:
     return FEVER if temp_c >= rules.fever_threshold_c else NORMAL
 
 
+def _open_fever_statement() -> Select[Any]:
+    """Built once: this runs for every identified reading at the gate."""
+    entry: Table = Entry.__table__  # type: ignore[attr-defined]
+    recheck = entry.alias("recheck")
+    return (
+        sa_select(entry.c.id)
+        .where(
+            entry.c.person_id == bindparam("person_id"),
+            entry.c.status == FEVER,
+            entry.c.at >= bindparam("since", type_=UTCDateTime),
+            entry.c.at <= bindparam("at", type_=UTCDateTime),
+            entry.c.id != bindparam("exclude_id"),
+            ~exists().where(recheck.c.recheck_of == entry.c.id),
+        )
+        .order_by(entry.c.at.desc())
+        .limit(1)
+    )
+
+
+_OPEN_FEVER = _open_fever_statement()
+
+
 def open_fever_entry(
     session: Session, person_id: str, at: datetime, rules: Rules, exclude_id: int | None = None
 ) -> int | None:
     """The person's latest fever entry within the recheck window that has no recheck yet."""
-    rechecked = select(Entry.recheck_of).where(col(Entry.recheck_of).is_not(None))
-    stmt = (
-        select(Entry.id)
-        .where(
-            Entry.person_id == person_id,
-            Entry.status == FEVER,
-            col(Entry.at) >= at - timedelta(seconds=rules.recheck_within_s),
-            col(Entry.at) <= at,
-            col(Entry.id).not_in(rechecked),
-        )
-        .order_by(col(Entry.at).desc())
-        .limit(1)
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(Entry.id != exclude_id)
-    return session.exec(stmt).first()
+    params = {
+        "person_id": person_id,
+        "since": at - timedelta(seconds=rules.recheck_within_s),
+        "at": at,
+        "exclude_id": -1 if exclude_id is None else exclude_id,
+    }
+    return session.connection().execute(_OPEN_FEVER, params).scalar()
 
 
 @dataclass(slots=True)

@@ -22,7 +22,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,7 @@ from devices.frames import SensorError as SensorErrorEvent
 from devices.measure import Trigger, make_trigger
 from devices.profile import Profile
 from duty_console.db.connect import Database
-from duty_console.db.models import Device, Entry
+from duty_console.db.models import Device, Entry, Person
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
@@ -52,6 +53,11 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500
 MAX_WAIT_S = 0.05
 _STOP = object()
+_ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
+# Core, not the ORM: this is the hot path (hundreds of rows per group).
+_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status)
+_PERSON: Table = Person.__table__  # type: ignore[attr-defined]
+_ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
 
 
 def round_temp(value: float) -> float:
@@ -127,6 +133,9 @@ class Writer(threading.Thread):
         self.actor: Actor = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
         self.stats = WriterStats()
         self._pending: list[_Measured] = []
+        # card id → person id (None: not in the roster), re-read when the roster changes.
+        self._cards: dict[str, str | None] = {}
+        self._roster_mark: tuple[int, object] | None = None
         self._stopping = threading.Event()
         for state in devices.values():
             if state.role == "thermometer" and state.trigger is None:
@@ -250,6 +259,8 @@ class Writer(threading.Thread):
         inserted: list[tuple[int, str]] = []
         with self.db.write() as session:
             rows: list[dict[str, Any]] = []
+            if any(m.card_id is not None for m in work):
+                self._refresh_cards(session)
             for m in work:
                 row = self._screen(session, m, rows, inserted)
                 if row is not None:
@@ -307,11 +318,9 @@ class Writer(threading.Thread):
         person_id = None
         note = m.error or ""
         if m.card_id is not None:
-            person = find_by_card(session, m.card_id)
-            if person is None:
+            person_id = self._person_of(session, m.card_id)
+            if person_id is None:
                 note = f"card {m.card_id} is not in the roster"
-            else:
-                person_id = person.person_id
         row: dict[str, Any] = {
             "at": m.at,
             "gate": self.gate,
@@ -329,9 +338,10 @@ class Writer(threading.Thread):
             return row
         fever_id = None
         if person_id is not None:
-            # Earlier rows of this group may hold this person's fever: write them first.
-            self._insert(session, rows, inserted)
-            rows.clear()
+            if any(r["person_id"] == person_id for r in rows):
+                # An earlier row of this group may hold this person's fever: write it first.
+                self._insert(session, rows, inserted)
+                rows.clear()
             fever_id = open_fever_entry(session, person_id, m.at, self.rules)
         row["status"] = classify(m.temp_c, fever_id is not None, self.rules)
         row["recheck_of"] = fever_id
@@ -348,6 +358,19 @@ class Writer(threading.Thread):
             return None
         return row
 
+    def _refresh_cards(self, session: Session) -> None:
+        """Forget cached cards when the roster changed (an import, a new card)."""
+        mark = session.connection().execute(_ROSTER_MARK).one()
+        if self._roster_mark != tuple(mark):
+            self._roster_mark = (int(mark[0]), mark[1])
+            self._cards.clear()
+
+    def _person_of(self, session: Session, card_id: str) -> str | None:
+        if card_id not in self._cards:
+            person = find_by_card(session, card_id)
+            self._cards[card_id] = None if person is None else person.person_id
+        return self._cards[card_id]
+
     def _insert(
         self, session: Session, rows: list[dict[str, Any]], inserted: list[tuple[int, str]]
     ) -> None:
@@ -355,7 +378,7 @@ class Writer(threading.Thread):
             return
         for row in rows:
             row.setdefault("recheck_of", None)
-        result = session.execute(insert(Entry).returning(col(Entry.id), col(Entry.status)), rows)
+        result = session.connection().execute(_INSERT_ENTRY, rows)
         inserted.extend((int(r[0]), str(r[1])) for r in result)
 
 

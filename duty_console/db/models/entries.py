@@ -27,7 +27,7 @@ class Entry(Stamped, table=True):
     mode: str = Field(default="", max_length=16)  # body | surface | contact (manual axillary)
     status: str = Field(max_length=16, index=True)
     reason: str = Field(default="", max_length=64)  # denied: not_registered|no_mask|fever|other
-    recheck_of: int | None = Field(default=None, foreign_key="entry.id")
+    recheck_of: int | None = Field(default=None, foreign_key="entry.id", index=True)
     visitor_id: int | None = Field(default=None, foreign_key="visitor.id")
     note: str = Field(default="")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:03:22.264313
+Create Date: 2026-11-29 04:13:19.530611
 """
 
 from collections.abc import Sequence
@@ -231,6 +231,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_entry_gate_at', ['gate', 'at'], unique=False)
         batch_op.create_index('ix_entry_person_at', ['person_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_entry_recheck_of'), ['recheck_of'], unique=False)
         batch_op.create_index(batch_op.f('ix_entry_status'), ['status'], unique=False)
 
     op.create_table('playbook_step',
@@ -433,6 +434,7 @@ def downgrade() -> None:
     op.drop_table('playbook_step')
     with op.batch_alter_table('entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_entry_status'))
+        batch_op.drop_index(batch_op.f('ix_entry_recheck_of'))
         batch_op.drop_index('ix_entry_person_at')
         batch_op.drop_index('ix_entry_gate_at')
         batch_op.drop_index(batch_op.f('ix_entry_at'))
