@@ -103,7 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("serve", c.cmd_serve, "headless engine: devices and scheduler (SIGTERM drains, exit 0)")
 
     p = add("simulate", c.cmd_simulate, "drive a serial port with a device model's real frames")
-    p.add_argument("--port", required=True, help="serial port, pty or pyserial URL")
+    p.add_argument(
+        "--port",
+        required=True,
+        help="serial port or pyserial URL to write to, or 'pty' for a new "
+        "pseudo-terminal (its path is printed)",
+    )
     p.add_argument("--profile", required=True, help="device profile name")
     p.add_argument("--rate", type=float, default=1.0, metavar="HZ", help="people per second")
     p.add_argument("--count", type=int, metavar="N", help="stop after N presentations")

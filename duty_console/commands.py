@@ -74,7 +74,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     if args.rate <= 0:
         raise UserError("--rate must be above 0 (people per second).")
-    bar = Progress(f"Simulating {args.profile} on {args.port}", args.count)
+    bar = Progress(f"Simulating {args.profile}", args.count)
+
+    def opened(path: str) -> None:
+        print(
+            f"Simulating {args.profile} on {path}; point a device's port at it. Ctrl-C stops.",
+            file=sys.stderr,
+            flush=True,
+        )
+
     try:
         sent = run_simulation(
             args.port,
@@ -85,6 +93,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             args.garbage_rate,
             args.seed,
             progress=bar.update,
+            on_open=opened,
         )
     except ProfileError as exc:
         raise UserError(f"--profile: {exc}.") from exc
