@@ -56,6 +56,22 @@ def _probability(value: str) -> float:
     return p
 
 
+def _console_options(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: `duty-console --lang en tui` keeps the top-level value.
+    p.add_argument(
+        "--lang",
+        choices=["zh_CN", "en"],
+        default=argparse.SUPPRESS,
+        help="interface language (else the config's site.locale, then $LANG)",
+    )
+    p.add_argument(
+        "--no-mouse",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="do not capture the mouse",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from duty_console import commands as c
 
@@ -85,8 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("tui", c.cmd_tui, "the console (starts the gate's engine in-process if none is live)")
-    p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
-    p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    _console_options(p)
 
     p = add(
         "demo",
@@ -94,8 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the console with a temporary database, sample roster and simulated devices; no set-up",
     )
     p.add_argument("--db", metavar="PATH", help="keep the demo database in PATH")
-    p.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")
-    p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    _console_options(p)
 
     p = add("init", c.cmd_init, "create or migrate the database and load data/defaults")
     p.add_argument("--defaults", metavar="DIR", help="load defaults from DIR instead")

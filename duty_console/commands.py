@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -12,25 +13,64 @@ from datetime import UTC, datetime
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
 from duty_console.domain import staff as staff_service
-from duty_console.domain.actors import system_actor
+from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.snapshot import snapshot
 from duty_console.errors import UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
-from duty_console.runtime import cli_actor, open_runtime, unix_user
+from duty_console.runtime import Runtime, cli_actor, open_runtime, unix_user
 
 
 def _not_yet(what: str, issue: str) -> int:
     raise UserError(f"`duty-console {what}` is not built yet (it arrives with the {issue}).")
 
 
+def _console_actor(rt: Runtime) -> Actor | None:
+    """An SSH user mapped in [access] unix_users is signed in; anyone else gets the PIN screen."""
+    mapped = rt.settings.access.unix_users.get(unix_user())
+    if not mapped:
+        return None
+    via = "ssh" if os.environ.get("SSH_CONNECTION") else "console"
+    with rt.db.read() as session:
+        return staff_service.actor_for(staff_service.get(session, mapped), rt.gate, via)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
-    return _not_yet("tui", "console issue")
+    from duty_console.engine.lease import LeaseHeld
+    from duty_console.engine.runner import Engine
+    from duty_console.tui.run import run_console
+
+    rt = open_runtime(args.config)
+    actor = _console_actor(rt)
+    engine: Engine | None = None
+    if rt.settings.devices:
+        # This PC is a gate: run its engine here unless a live one already does (then attach).
+        candidate = Engine(rt)
+        try:
+            candidate.start()
+            engine = candidate
+        except LeaseHeld:
+            engine = None
+    try:
+        return run_console(rt, actor, lang=args.lang, mouse=not args.no_mouse)
+    finally:
+        if engine is not None:
+            engine.stop()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return _not_yet("demo", "console issue")
+    from duty_console.demo import Demo
+    from duty_console.tui.run import run_console
+
+    print(
+        "Starting the demo: sample roster, simulated thermometer and card reader...",
+        file=sys.stderr,
+        flush=True,
+    )
+    with Demo(args.db) as demo:
+        rt, actor = demo.start()
+        return run_console(rt, actor, lang=args.lang, mouse=not args.no_mouse)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
