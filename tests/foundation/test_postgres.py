@@ -1,0 +1,296 @@
+"""The same foundation on PostgreSQL: init, audit chain, roster import and export.
+
+A throwaway PostgreSQL server is started in a temporary directory for the session (as the
+``postgres`` account when running as root: PostgreSQL refuses to run as root) and reached over its
+unix socket only. Without the server binaries these tests are skipped (CI installs them with apt).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel, col, func, select
+
+import duty_console.db.models  # noqa: F401  (registers every table on the metadata)
+from duty_console.db import schema
+from duty_console.db.connect import Database
+from duty_console.db.models import (
+    Area,
+    AreaType,
+    AuditRecord,
+    Entry,
+    IsolationRoom,
+    Person,
+    Playbook,
+    PlaybookStep,
+)
+from duty_console.domain.actors import Actor
+from duty_console.domain.clock import ManualClock
+from duty_console.domain.entries import deny_entry, record_manual_reading
+from duty_console.domain.screening import Rules
+from duty_console.paths import SAMPLE_DIR
+from tests.foundation.helpers import Result, write_config
+
+pytestmark = pytest.mark.postgres
+Cli = Callable[..., Result]
+
+
+def _pg_bindir() -> Path | None:
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if found:
+        return found[-1].parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).parent if on_path else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PgServer:
+    sockdir: Path
+    port: int
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
+
+    def create_database(self) -> str:
+        import psycopg
+
+        name = f"duty_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(
+            host=str(self.sockdir),
+            port=self.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bindir = _pg_bindir()
+    if bindir is None or not (bindir / "pg_ctl").exists():
+        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (the 'postgres' extra)")
+
+    prefix: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="dcpg-"))  # short: unix socket paths are limited
+    if os.geteuid() == 0:
+        account = next((a for a in ("postgres", "nobody") if _has_user(a)), None)
+        runuser = shutil.which("runuser")
+        if account is None or runuser is None:
+            shutil.rmtree(base, ignore_errors=True)
+            pytest.skip("running as root with no unprivileged account to run PostgreSQL")
+        entry = pwd.getpwnam(account)
+        os.chown(base, entry.pw_uid, entry.pw_gid)
+        prefix = [runuser, "-u", account, "--"]
+    data, log = base / "data", base / "server.log"
+    port = _free_port()
+
+    def run(*cmd: str) -> None:
+        proc = subprocess.run(
+            [*prefix, *cmd], capture_output=True, text=True, timeout=120, cwd=base
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+
+    try:
+        run(
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses='' -c fsync=off",
+            "start",
+        )
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {exc}\n{text}")
+    try:
+        yield PgServer(base, port)
+    finally:
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+            cwd=base,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.fixture
+def pg_config(pg_server: PgServer, tmp_path: Path) -> tuple[Path, str]:
+    """A fresh empty database on the server, and ./duty-console.toml naming it."""
+    url = pg_server.url(pg_server.create_database())
+    return write_config(tmp_path / "duty-console.toml", url), url
+
+
+def _count(db: Database, model: type[SQLModel]) -> int:
+    with db.read() as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def test_init_on_postgresql_creates_schema_and_defaults_idempotently(
+    cli: Cli, pg_config: tuple[Path, str]
+) -> None:
+    _cfg, url = pg_config
+    result = cli("init")
+    assert result.code == 0, result.err
+    assert "schema empty -> " in result.out
+    db = Database(url)
+    try:
+        assert schema.is_current(db)
+        assert _count(db, AreaType) == 10
+        assert _count(db, Area) == 25
+        assert _count(db, IsolationRoom) == 2
+        assert _count(db, Playbook) == 2
+        assert _count(db, PlaybookStep) == 20
+        audits = _count(db, AuditRecord)
+
+        again = cli("init")
+        assert again.code == 0, again.err
+        assert "already current" in again.out
+        assert "nothing to change" in again.out
+        assert _count(db, Area) == 25
+        assert _count(db, PlaybookStep) == 20
+        assert _count(db, AuditRecord) == audits
+
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_audit_chain_verifies_on_postgresql_and_catches_an_edit(
+    cli: Cli, pg_config: tuple[Path, str]
+) -> None:
+    _cfg, url = pg_config
+    assert cli("init").code == 0
+    assert cli("people", "import", SAMPLE_DIR / "roster.csv").code == 0
+    assert cli("staff", "add", "--id", "T004", "--name", "赵敏", "--role", "admin").code == 0
+    ok = cli("audit", "verify")
+    assert ok.code == 0, ok.err
+    assert "intact: 4 records checked" in ok.out
+
+    db = Database(url)
+    try:
+        with db.read() as session:
+            records = session.exec(select(AuditRecord).order_by(col(AuditRecord.id))).all()
+            assert [r.action for r in records] == [
+                "schema.upgrade",
+                "defaults.load",
+                "people.import",
+                "staff.add",
+            ]
+            assert all(r.at.utcoffset() == timedelta(0) for r in records)
+            victim = records[2].id
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE audit SET details = replace(details, :old, :new) WHERE id = :id"),
+                {"old": '"added":342', "new": '"added":341', "id": victim},
+            )
+    finally:
+        db.dispose()
+    broken = cli("audit", "verify")
+    assert broken.code == 1
+    assert f"BROKEN at record {victim}:" in broken.err
+
+
+def test_roster_import_and_export_round_trip_on_postgresql(
+    cli: Cli, pg_config: tuple[Path, str], duty_actor: Actor
+) -> None:
+    _cfg, url = pg_config
+    assert cli("init").code == 0
+    imported = cli("people", "import", SAMPLE_DIR / "roster.csv")
+    assert imported.code == 0, imported.err
+    assert "342 added" in imported.out
+    again = cli("people", "import", SAMPLE_DIR / "roster.csv")
+    assert "0 added, 0 updated, 342 unchanged" in again.out
+
+    db = Database(url)
+    try:
+        assert _count(db, Person) == 342
+        with db.write() as session:
+            clock = ManualClock(datetime(2026, 11, 28, 17, 0, tzinfo=UTC))  # 01:00 on the 29th
+            deny_entry(session, duty_actor, reason="no_mask", person_id="S1003", clock=clock)
+        with db.write() as session:
+            clock = ManualClock(datetime(2026, 11, 29, 0, 30, tzinfo=UTC))
+            record_manual_reading(
+                session, duty_actor, Rules(), temp_c=36.5, person_id="S1001", clock=clock
+            )
+        with db.read() as session:
+            first = session.exec(select(Entry).order_by(col(Entry.at))).first()
+            assert first is not None
+            assert first.at == datetime(2026, 11, 29, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+            assert first.at.utcoffset() == timedelta(0)
+    finally:
+        db.dispose()
+
+    result = cli("export", "entries", "--date", "2026-11-29")
+    assert result.code == 0, result.err
+    assert result.out.startswith("time,gate,device,person_id,person_name,temp_c,mode,status")
+    data = list(csv.DictReader(io.StringIO(result.out)))
+    assert [
+        (r["time"], r["person_id"], r["person_name"], r["temp_c"], r["status"]) for r in data
+    ] == [
+        ("2026-11-29T01:00:00+08:00", "S1003", _name("S1003"), "", "denied"),
+        ("2026-11-29T08:30:00+08:00", "S1001", "张三明", "36.5", "normal"),
+    ]
+    assert cli("audit", "verify").code == 0
+
+
+def _name(person_id: str) -> str:
+    with (SAMPLE_DIR / "roster.csv").open(encoding="utf-8", newline="") as fh:
+        return next(r["name"] for r in csv.DictReader(fh) if r["person_id"] == person_id)
