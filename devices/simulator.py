@@ -39,7 +39,7 @@ AMBIENT_C = 24.0
 RDM6300_VERSION = 0x00  # data byte 0; the card number is data bytes 1–4 (zero-based)
 
 
-def _protocol_of(profile_name: str, options: Mapping[str, Any] | None = None) -> Profile:
+def _profile(profile_name: str, options: Mapping[str, Any] | None = None) -> Profile:
     return load_profile(profile_name, options)
 
 
@@ -60,7 +60,7 @@ def encode_reading(
     ``None`` is a sensor error where the format has one (MLX prints ``nan``, a Modbus sensor
     answers with an exception); ValueError where it has none or the value does not fit.
     """
-    profile = _protocol_of(profile_name, options)
+    profile = _profile(profile_name, options)
     protocol = profile.protocol
     if protocol == "mlx90614-ascii":
         obj_c = "nan" if temp_c is None else f"{temp_c:.2f}"
@@ -111,7 +111,7 @@ def encode_card(profile_name: str, card_id: str, *, version: int = RDM6300_VERSI
 
     RDM6300: data byte 0 is ``version``, data bytes 1–4 (zero-based) the card number.
     """
-    protocol = _protocol_of(profile_name).protocol
+    protocol = _profile(profile_name).protocol
     if protocol == "rdm6300":
         if not card_id.isdigit() or int(card_id) >= 2**32:
             raise ValueError(f"an RDM6300 card number is 0–4294967295, not {card_id!r}")
@@ -149,7 +149,7 @@ def encode_garbage(
     frame start byte for binary profiles, and for text profiles a line of its own that a
     parser rejects (so the next real line starts clean).
     """
-    profile = _protocol_of(profile_name, options) if profile_name else None
+    profile = _profile(profile_name, options) if profile_name else None
     protocol = profile.protocol if profile else None
     if protocol in ("mlx90614-ascii", "barcode-line"):
         body = bytes(
@@ -388,6 +388,8 @@ class Simulator:
                 yield _Tick(temp, person_done=True, person=True)
             else:
                 yield from self._person(temp, exact)
+                if self.manual:
+                    yield self._background()  # they step away before the next one steps up
         if not frame_trigger:
             for _ in range(3):  # the scene clears after the last person
                 yield self._background()

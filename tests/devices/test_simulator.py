@@ -223,6 +223,23 @@ def test_manual_mode_presents_what_the_coordinator_asks(rig: list[Rig]) -> None:
     assert (gun.sent, scanner.sent) == (2, 1)
 
 
+def test_manual_people_queued_back_to_back_are_two_measurements(rig: list[Rig]) -> None:
+    r = Rig("gy-mcu90614")
+    rig.append(r)
+    stop = threading.Event()
+    gun = Simulator("gy-mcu90614", r.master, rate_hz=0, natural_rate_hz=100)
+    thread = threading.Thread(target=gun.run, args=(stop,))
+    thread.start()
+    try:
+        gun.present(36.6)
+        gun.present(38.2)
+        settle(r, lambda: len(r.measured()) >= 2)
+    finally:
+        stop.set()
+        thread.join(2)
+    assert r.measured() == [36.6, 38.2]
+
+
 def test_present_refuses_what_the_device_cannot_send() -> None:
     master, _ = open_pty()
     try:
