@@ -75,19 +75,28 @@ def _console_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from duty_console import commands as c
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (else $DUTY_CONSOLE_CONFIG, ./duty-console.toml, the user config dir)",
-    )
-    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    def common_options(suppress: bool) -> argparse.ArgumentParser:
+        # Subcommands SUPPRESS their defaults, so `duty-console --config X init` keeps X.
+        extra: dict[str, object] = {"default": argparse.SUPPRESS} if suppress else {}
+        p = argparse.ArgumentParser(add_help=False)
+        p.add_argument(
+            "--config",
+            metavar="PATH",
+            help="config file (else $DUTY_CONSOLE_CONFIG, ./duty-console.toml, the user config "
+            "dir)",
+            **extra,  # type: ignore[arg-type]
+        )
+        p.add_argument("--debug", action="store_true", help="show tracebacks", **extra)  # type: ignore[arg-type]
+        return p
+
+    top_common = common_options(suppress=False)
+    common = common_options(suppress=True)
 
     parser = argparse.ArgumentParser(
         prog="duty-console",
         description="School gate and outbreak-duty console: entry log, timers, isolation rooms, "
         "escalation checklists.",
-        parents=[common],
+        parents=[top_common],
     )
     parser.add_argument("--version", action="version", version=f"duty-console {__version__}")
     parser.add_argument("--lang", choices=["zh_CN", "en"], help="interface language")

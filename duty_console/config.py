@@ -194,6 +194,9 @@ def _describe(error: Any) -> str:
     kind = error["type"]
     where = _location(error["loc"])
     if kind == "extra_forbidden":
+        if len(error["loc"]) == 1:
+            known = ", ".join(f"[{k}]" for k in Settings.model_fields if k != "source")
+            return f"[{error['loc'][0]}] is not a known section (known: {known})"
         return f"{where} is not a known key (check the spelling)"
     if kind == "missing":
         return f"{where} is required"

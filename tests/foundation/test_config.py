@@ -104,11 +104,6 @@ def test_debug_shows_the_traceback(cli: Cli, tmp_path: Path) -> None:
     assert "fever_treshold_c is not a known key" in result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="duty_console/cli.py:62-68,83: the subcommand's copy of --debug (default False) "
-    "overwrites `duty-console --debug COMMAND`",
-)
 def test_debug_before_the_command_shows_the_traceback(cli: Cli, tmp_path: Path) -> None:
     cfg = tmp_path / "school.toml"
     cfg.write_text(BASE + "[screening]\nfever_treshold_c = 37.5\n", encoding="utf-8")
@@ -167,11 +162,6 @@ def test_lookup_order_option_then_environment_then_working_directory(
     assert (tmp_path / "local.db").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="duty_console/cli.py:62-68,83: the subcommand's copy of --config (default None) "
-    "overwrites `duty-console --config PATH COMMAND`; the file is silently ignored",
-)
 def test_config_option_before_the_command_is_honoured(cli: Cli, tmp_path: Path) -> None:
     explicit, _from_env, _local = _three_configs(tmp_path)
     result = cli("--config", explicit, "init")
