@@ -80,7 +80,17 @@ class Arrivals(threading.Thread):
         self.reader.present_card(card)
         if self.stop_event.wait(0.4):
             return
+        self._present(temp)
+
+    def _present(self, temp: float | None) -> None:
+        """One person in front of the thermometer; the next one steps up after they leave."""
+        before = self.thermometer.sent
         self.thermometer.present(temp)
+        deadline = 20.0
+        while self.thermometer.sent == before and deadline > 0:
+            if self.stop_event.wait(0.2):
+                return
+            deadline -= 0.2
 
     def run(self) -> None:
         clock = 0.0
@@ -101,7 +111,7 @@ class Arrivals(threading.Thread):
                 temp = round(self.rng.uniform(37.4, 38.4), 1)
                 self._rechecks.append((clock + self.rng.uniform(20, 40), card))
             elif roll < 0.10:
-                self.thermometer.present(None)  # the sensor fails a read now and then
+                self._present(None)  # the sensor fails a read now and then
                 continue
             else:
                 temp = round(self.rng.uniform(36.1, 36.9), 1)
@@ -117,7 +127,7 @@ class Demo:
         *,
         gate: str = "north",
         seed: int | None = None,
-        mean_gap_s: float = 5.0,
+        mean_gap_s: float = 1.5,
     ) -> None:
         self.tmpdir = Path(tempfile.mkdtemp(prefix="duty-console-demo-"))
         self.keep = db_path is not None
@@ -159,7 +169,9 @@ class Demo:
             "demo",
         )
         rt = Runtime(settings=settings, db=db)
-        thermometer = Simulator("mlx90614-ascii", ir_fd, rate_hz=0, seed=self.seed)
+        thermometer = Simulator(
+            "mlx90614-ascii", ir_fd, rate_hz=0, seed=self.seed, natural_rate_hz=4.0
+        )
         reader = Simulator("rdm6300", card_fd, rate_hz=0, seed=self.seed)
         for sim in (thermometer, reader):
             t = threading.Thread(
