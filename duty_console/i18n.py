@@ -82,6 +82,14 @@ def N_(message: str) -> str:
     return message
 
 
+def in_every_language(message: str) -> set[str]:
+    """``message`` as each catalog has it (to accept words typed in either language)."""
+    return {
+        gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True).gettext(message)
+        for lang in LANGUAGES
+    }
+
+
 # The domain's common UserError messages, so a Chinese user reads them in Chinese.
 # Each pattern matches the English sentence; its msgid takes the captured fields.
 _DOMAIN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -91,7 +99,8 @@ _DOMAIN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(?P<value>[\d.]+) °C is outside (?P<low>[\d.]+)–(?P<high>[\d.]+) °C; measure again\.$"
+            r"^(?P<value>[\d.]+) °C is outside (?P<low>[\d.]+)–(?P<high>[\d.]+) °C; "
+            r"measure again\.$"
         ),
         N_("{value}C is outside {low}-{high}C; measure again."),
     ),

@@ -1,4 +1,4 @@
-"""What a console keeps live: the newest entry at its gate, fevers awaiting recheck, engine and devices.
+"""What a console keeps live at its gate: the newest entry, fevers awaiting recheck, health.
 
 ``read_live_state`` runs in a worker thread; the app posts the result as a message.
 """
@@ -10,8 +10,10 @@ from datetime import datetime
 
 from duty_console.domain import entries, health
 from duty_console.domain.entries import EntryRow
-from duty_console.domain.screening import Rules
+from duty_console.domain.screening import FEVER, FEVER_CONFIRMED, Rules
 from duty_console.runtime import Runtime
+
+_FEVERS = (FEVER, FEVER_CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,9 @@ class LiveState:
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a fever (first or confirmed)?"""
-        if self.newest is not None and self.newest.id > since_id:
-            if self.newest.status in ("fever", "fever_confirmed"):
-                return True
+        newest = self.newest
+        if newest is not None and newest.id > since_id and newest.status in _FEVERS:
+            return True
         return any(row.id > since_id for row in self.awaiting)
 
 

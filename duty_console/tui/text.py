@@ -39,10 +39,10 @@ REASON_LABELS = {
 }
 
 ROLE_LABELS = {
-    "duty": N_("duty teacher"),
-    "doctor": N_("school doctor"),
-    "officer": N_("safety officer"),
-    "admin": N_("administrator"),
+    "duty": N_("duty"),
+    "doctor": N_("doctor"),
+    "officer": N_("officer"),
+    "admin": N_("admin"),
     "system": N_("system"),
 }
 
@@ -103,8 +103,18 @@ def who(row: EntryRow) -> str:
         return _("visitor {name}").format(name=name) if row.visitor else name
     if row.visitor:
         return _("visitor")
+    if row.person_id:
+        # Named by a card or an id that the roster no longer has (removed, or never imported).
+        return _("not in roster")
+    if row.status == s.DENIED:
+        return _("no name given")
     return _("unidentified")
 
 
+def nameless_labels() -> list[str]:
+    return [_("unidentified"), _("no name given"), _("visitor"), _("not in roster")]
+
+
 def is_unidentified(row: EntryRow) -> bool:
-    return not row.person_id and not row.visitor
+    """A reading nobody is named for yet (a refusal without a name needs none)."""
+    return not row.person_id and not row.visitor and row.status != s.DENIED

@@ -186,6 +186,7 @@ class EntryLog(ScrollView, can_focus=True):
         self._loaded_once = False
         self._layout_width = -1
         self._layout = _Layout()
+        self._dated = False
 
     # -- what the rest of the screen asks -------------------------------------------------
 
@@ -221,6 +222,8 @@ class EntryLog(ScrollView, can_focus=True):
         self._loading.clear()
         self._scanned = None
         self._following = True
+        self._dated = False
+        self._layout_width = -1
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self.reload()
@@ -301,6 +304,12 @@ class EntryLog(ScrollView, can_focus=True):
             return
         if message.request != self._last_request:
             return
+        unchanged = (
+            self._loaded_once
+            and message.count == self._count
+            and message.scanned == self._scanned
+            and all(self._cache.get(page) == rows for page, rows in message.pages.items())
+        )
         added = message.count - self._count if self._loaded_once else 0
         self._epoch += 1
         self._cache.clear()
@@ -318,6 +327,9 @@ class EntryLog(ScrollView, can_focus=True):
                 self.scroll_to(y=self.scroll_offset.y + added, animate=False)
         if self.cursor >= self._count:
             self.set_reactive(EntryLog.cursor, max(0, self._count - 1))
+        if unchanged:
+            # Something else changed (an engine heartbeat): nothing to redraw.
+            return
         self.post_message(self.Counted(self, self._count, message.scanned is not None))
         self.refresh()
 
@@ -364,16 +376,20 @@ class EntryLog(ScrollView, can_focus=True):
             return self._layout.columns
         status_width = max(cell_len(text.status_label(s)) for s in text.STATUS_LABELS)
         columns = [
-            _Column("time", 14 if width >= 100 else 8),
+            _Column("time", 14 if width >= 100 else 11 if self._dated else 8),
             _Column("temp", 5, right=True),
             _Column("status", status_width),
-            _Column("who", 12 if width >= 100 else 10),
+            _Column("who", max(10, min(14, max(cell_len(w) for w in text.nameless_labels())))),
         ]
         rest = width - sum(c.width + 1 for c in columns)
-        if rest >= 30:
+        if width >= 100:
             columns.append(_Column("class", 12))
-            columns.append(_Column("device", max(8, min(rest - 13 - 14, 14))))
+            columns.append(_Column("device", 18))
             columns.append(_Column("note", max(0, width - sum(c.width + 1 for c in columns))))
+        elif rest >= 24:
+            # Narrow: one column for the refusal reason, or else the device.
+            columns.append(_Column("class", 11))
+            columns.append(_Column("detail", max(0, rest - 12)))
         else:
             columns.append(_Column("class", max(0, rest)))
         self._layout = _Layout(columns)
@@ -390,16 +406,13 @@ class EntryLog(ScrollView, can_focus=True):
             "class": _("class"),
             "device": _("device"),
             "note": _("note"),
+            "detail": _("device / reason"),
         }
         return self._line([(titles[c.name], c, "") for c in self._columns(width)])
 
     def _cells(self, row: EntryRow, width: int) -> list[tuple[str, _Column, str]]:
         values = {
-            "time": (
-                text.clock_time(row.at, self._tz)
-                if row.at.astimezone(self._tz).date() == self._today or width < 100
-                else text.day_and_time(row.at, self._tz)
-            ),
+            "time": self._time(row.at, width),
             "temp": text.temperature(row.temp_c),
             "status": text.status_label(row.status),
             "who": text.who(row),
@@ -409,11 +422,26 @@ class EntryLog(ScrollView, can_focus=True):
             ),
             "note": text.reason_label(row.reason),
         }
+        values["detail"] = values["note"] or values["device"]
         status_class = f"entry-log--{row.status}"
+        if status_class not in self.COMPONENT_CLASSES:
+            status_class = ""
         styles = {"status": status_class, "temp": status_class}
         if text.is_unidentified(row):
             styles["who"] = "entry-log--muted"
         return [(values[c.name], c, styles.get(c.name, "")) for c in self._columns(width)]
+
+    def _time(self, at: datetime, width: int) -> str:
+        if width >= 100:
+            return text.day_and_time(at, self._tz)
+        if at.astimezone(self._tz).date() == self._today:
+            return text.clock_time(at, self._tz)
+        if not self._dated:
+            # An earlier day on screen (a night shift past midnight): make room for the date.
+            self._dated = True
+            self._layout_width = -1
+            self.call_later(self.refresh)
+        return at.astimezone(self._tz).strftime("%m-%d %H:%M")
 
     def _line(self, cells: list[tuple[str, _Column, str]]) -> Text:
         line = Text(no_wrap=True, overflow="crop", end="")
@@ -450,10 +478,7 @@ class EntryLog(ScrollView, can_focus=True):
                 return self._strip(Text(" " + empty, style=muted), width, base)
             return Strip.blank(width, base)
         row = self._row_at(index)
-        if row is None:
-            line = Text(" ...", style=muted)
-        else:
-            line = self._line(self._cells(row, width))
+        line = Text(" ...", style=muted) if row is None else self._line(self._cells(row, width))
         if index == self.cursor:
             line.stylize(self.get_component_rich_style("entry-log--cursor"))
         return self._strip(line, width, base)

@@ -1,0 +1,382 @@
+"""The console app: sign-in, the views (``:gate``...), the live change feed, keys and commands.
+
+One thread worker follows the database (``ChangeFeed``): when anything is committed — by the
+engine in this process, another console, or a form here — it reads the live state and posts
+``LiveStateRead``; the handler sets ``live`` and bumps ``data_generation``, which the screens
+watch. Workers never touch widgets. Idle, the console redraws nothing but the header minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
+
+from textual import on, work
+from textual.actions import SkipAction
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.worker import get_current_worker
+
+from duty_console.db.feed import ChangeFeed
+from duty_console.domain.actors import Actor
+from duty_console.domain.clock import Clock
+from duty_console.i18n import N_, _, set_language
+from duty_console.runtime import Runtime
+from duty_console.tui.context import ConsoleContext, rules_from
+from duty_console.tui.keys import bound_key, translate_bindings
+from duty_console.tui.live import LiveState, read_live_state
+from duty_console.tui.screens.gate import GateScreen
+from duty_console.tui.screens.help import HelpScreen, Section
+from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.view_prompt import ViewPrompt
+from duty_console.tui.views import BUILT, VIEWS, view_label
+from duty_console.tui.widgets.entry_log import EntryLog
+
+# Health (engine heartbeat, devices) is re-read this often even when nothing was committed:
+# a dead engine writes nothing.
+HEALTH_EVERY_S = 2.0
+# After a failed read, wait this long before trying again.
+RETRY_AFTER_S = 2.0
+# How often the SSH watchdog checks that the terminal is still there.
+TERMINAL_CHECK_S = 2.0
+
+
+KEY_NAMES = {
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "enter": "Enter",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+}
+
+
+class WholeCellScrollBar(ScrollBarRender):
+    """Scrollbars drawn in whole cells: the eighth-block glyphs are ambiguous-width."""
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
+
+
+class LiveStateRead(Message):
+    """The feed read the live state; ``changed``: the database changed since the last read."""
+
+    def __init__(self, state: LiveState, changed: bool) -> None:
+        super().__init__()
+        self.state = state
+        self.changed = changed
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer read supersedes an older one still queued, keeping its "changed" news.
+        if isinstance(message, LiveStateRead):
+            self.changed = self.changed or message.changed
+            return True
+        return False
+
+
+class DatabaseFailed(Message):
+    """A live read failed (server gone, file unreadable); the feed keeps trying."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class DutyConsoleApp(App[int]):
+    """The duty console. ``actor`` None shows the sign-in screen first."""
+
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark", "help", N_("help"), id="console.help"),
+        Binding("colon", "goto", N_("views"), id="console.goto", show=False),
+        Binding("escape", "go_back", N_("back"), id="console.back", show=False),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            N_("commands"),
+            id="console.palette",
+            show=False,
+            priority=True,
+        ),
+        Binding("ctrl+q", "quit", N_("quit"), id="console.quit", show=False, priority=True),
+    ]
+
+    live: reactive[LiveState | None] = reactive(None, init=False)
+    data_generation: reactive[int] = reactive(0, init=False)
+    database_problem: reactive[str] = reactive("", init=False)
+
+    def __init__(
+        self,
+        rt: Runtime,
+        actor: Actor | None,
+        *,
+        lang: str = "zh_CN",
+        clock: Clock | None = None,
+        poll_interval_s: float = 0.25,
+    ) -> None:
+        self.language = set_language(lang)
+        super().__init__()
+        translate_bindings(self)
+        ScrollBar.renderer = WholeCellScrollBar
+        self.rt = rt
+        self.clock = clock or rt.clock
+        self.rules = rules_from(rt)
+        self.poll_interval_s = poll_interval_s
+        self.keymap = dict(rt.settings.keys)
+        self.context: ConsoleContext | None = None
+        self.title = _("Duty Console")
+        self.watch_terminal = False
+        self.hung_up = False
+        self._first_actor = actor
+        self._wake = threading.Event()
+        self._seen_id: int | None = None
+        self._history: list[str] = []
+        self._tty_fd: int | None = None
+
+    # -- start: sign in, then the views ---------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.watch_terminal:
+            self._install_hangup_exit()
+        if self._first_actor is not None:
+            self._begin(self._first_actor)
+        else:
+            self.push_screen(SignInScreen(self.rt), self._signed_in)
+
+    def _signed_in(self, actor: Actor | None) -> None:
+        if actor is not None:
+            self._begin(actor)
+
+    def _begin(self, actor: Actor) -> None:
+        context = ConsoleContext(self.rt, actor, self.rules, self.clock)
+        self.context = context
+        for name in VIEWS:
+            if name == "gate":
+                self.add_mode(name, partial(GateScreen, context))
+            else:
+                self.add_mode(name, partial(NotBuiltScreen, context, name))
+        self._follow_database()
+        self.switch_mode("gate")
+
+    # -- the live feed --------------------------------------------------------------------
+
+    def nudge(self) -> None:
+        """Read the live state now (after this console wrote something)."""
+        self._wake.set()
+
+    @work(thread=True, exclusive=True, group="live-feed", name="change feed")
+    def _follow_database(self) -> None:
+        worker = get_current_worker()
+        feed: ChangeFeed | None = None
+        last: LiveState | None = None
+        last_read = float("-inf")
+        failing = False
+        try:
+            while not worker.is_cancelled:
+                try:
+                    if feed is None:
+                        feed = ChangeFeed(self.rt.db)
+                        changed = True
+                    else:
+                        changed = feed.changed()
+                    woken = self._wake.is_set()
+                    self._wake.clear()
+                    due = time.monotonic() - last_read >= HEALTH_EVERY_S
+                    if changed or woken or due or last is None:
+                        state = read_live_state(self.rt, self.rules, self.clock.now())
+                        last_read = time.monotonic()
+                        if changed or woken or failing or state != last:
+                            self.post_message(LiveStateRead(state, changed or woken))
+                        last, failing = state, False
+                except Exception as exc:
+                    # Keep the console up through a network drop or a locked file; say so.
+                    failing = True
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    self.post_message(DatabaseFailed(reason or type(exc).__name__))
+                    if feed is not None:
+                        feed.close()
+                        feed = None
+                    self._wake.wait(RETRY_AFTER_S)
+                    continue
+                self._wake.wait(self.poll_interval_s)
+        finally:
+            if feed is not None:
+                feed.close()
+
+    @on(LiveStateRead)
+    def _live_state_read(self, message: LiveStateRead) -> None:
+        state = message.state
+        if self.database_problem:
+            self.database_problem = ""
+        if self._seen_id is not None and state.is_new_fever(self._seen_id):
+            self.bell()
+        self._seen_id = max(self._seen_id or 0, state.latest_id)
+        self.live = state
+        if message.changed:
+            self.data_generation += 1
+
+    @on(DatabaseFailed)
+    def _database_failed(self, message: DatabaseFailed) -> None:
+        self.database_problem = message.reason
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "live-feed")
+        self._wake.set()
+
+    # -- views, help, commands ------------------------------------------------------------
+
+    def action_goto(self) -> None:
+        if self.context is not None:
+            self.push_screen(ViewPrompt(), self._go)
+
+    def _go(self, name: str | None) -> None:
+        if name == "quit":
+            self.exit(0)
+        elif name is not None:
+            self.show_view(name)
+
+    def show_view(self, name: str) -> None:
+        if self.context is None or name not in VIEWS or name == self.current_mode:
+            return
+        self._history.append(self.current_mode)
+        self.switch_mode(name)
+
+    def action_go_back(self) -> None:
+        if not self._history:
+            raise SkipAction()
+        self.switch_mode(self._history.pop())
+
+    def get_key_display(self, binding: Binding) -> str:
+        # Arrow glyphs are ambiguous-width (misaligned in Chinese terminals): spell them out.
+        key = binding.key.split(",")[0].strip()
+        if binding.key_display is None and key in KEY_NAMES:
+            return KEY_NAMES[key]
+        return super().get_key_display(binding)
+
+    def key_for(self, binding_id: str) -> str:
+        """How the key bound to ``binding_id`` is shown (after the config's keymap)."""
+        for binding in self._all_bindings():
+            if binding.id == binding_id:
+                key = bound_key(binding, self.keymap).split(",")[0].strip()
+                return self.get_key_display(replace(binding, key=key, key_display=None))
+        return binding_id
+
+    def _all_bindings(self) -> Iterable[Binding]:
+        owners: tuple[type[DOMNode], ...] = (DutyConsoleApp, GateScreen, EntryLog)
+        for owner in owners:
+            for binding in owner.BINDINGS:
+                if isinstance(binding, Binding):
+                    yield binding
+
+    def help_sections(self) -> list[Section]:
+        def rows(owner: type[DOMNode]) -> list[tuple[str, str]]:
+            listed: list[tuple[str, str]] = []
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding):
+                    continue
+                keys = [k.strip() for k in bound_key(binding, self.keymap).split(",")]
+                shown = " ".join(
+                    self.get_key_display(replace(binding, key=k, key_display=None)) for k in keys
+                )
+                listed.append((shown, _(binding.description)))
+            return listed
+
+        views = [(f":{name}", view_label(name)) for name in VIEWS]
+        filter_help = [
+            (self.key_for("gate.filter"), _("then a status: fever, refused, invalid, normal")),
+            ("", _("or text: a name in pinyin initials, a class, a device")),
+            (self.key_for("gate.clear"), _("clears the filter")),
+        ]
+        return [
+            (_("Everywhere"), rows(DutyConsoleApp)),
+            (_("Gate"), rows(GateScreen)),
+            (_("Entry log"), rows(EntryLog)),
+            (_("Filter"), filter_help),
+            (_("Views (: then the name)"), views),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Command palette entries, each "area: action"."""
+        if self.context is not None:
+            for name in VIEWS:
+                label = view_label(name)
+                if name not in BUILT:
+                    label = _("{view} (not built yet)").format(view=label)
+                yield SystemCommand(
+                    _("view: {view}").format(view=label),
+                    _("Open the {view} view").format(view=view_label(name)),
+                    partial(self.show_view, name),
+                )
+        if isinstance(screen, GateScreen):
+            gate_actions = (
+                ("reading", N_("gate: contact reading"), N_("Record a reading taken by hand")),
+                ("recheck", N_("gate: recheck a fever"), N_("Recheck the most urgent fever")),
+                ("pick", N_("gate: name the person"), N_("Name the person of the chosen entry")),
+                ("refuse", N_("gate: refuse entry"), N_("Refuse entry, with the reason")),
+                ("visitor", N_("gate: register a visitor"), N_("Log a visitor and their reading")),
+                ("filter", N_("gate: filter the log"), N_("Show one status, or matching text")),
+            )
+            for action, title, help_text in gate_actions:
+                if screen.check_action(action, ()):
+                    yield SystemCommand(_(title), _(help_text), partial(screen.run_action, action))
+        yield SystemCommand(_("console: keys"), _("Every key of the console"), self.action_help)
+        yield SystemCommand(_("console: theme"), _("Change the colours"), self.action_change_theme)
+        yield SystemCommand(_("console: quit"), _("Leave the console"), self.action_quit)
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    # -- over SSH: a vanished terminal ends the console ---------------------------------
+
+    def _install_hangup_exit(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.hang_up)
+        stream = sys.__stdin__
+        try:
+            if stream is not None and os.isatty(stream.fileno()):
+                self._tty_fd = stream.fileno()
+        except (OSError, ValueError):
+            self._tty_fd = None
+        if self._tty_fd is not None:
+            self.set_interval(TERMINAL_CHECK_S, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        # An SSH session that drops without a SIGHUP leaves a dead tty; reading it would spin.
+        try:
+            alive = self._tty_fd is not None and os.isatty(self._tty_fd)
+        except OSError:
+            alive = False
+        if not alive:
+            self.hang_up()
+
+    def hang_up(self) -> None:
+        """The terminal is gone (SIGHUP) or we were told to stop (SIGTERM): leave cleanly."""
+        self.hung_up = True
+        self.exit(0)

@@ -1,0 +1,293 @@
+"""The gate: the live entry log, the last reading, fevers awaiting recheck, and the gate's actions.
+
+The screen owns no database work: the app's change feed sets ``app.live`` and bumps
+``app.data_generation``; the log re-reads its own rows, the forms write in their own workers.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label
+
+from duty_console.domain import screening
+from duty_console.i18n import N_, _
+from duty_console.tui import text
+from duty_console.tui.context import ConsoleContext
+from duty_console.tui.keys import translate_bindings
+from duty_console.tui.live import LiveState
+from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
+from duty_console.tui.widgets.form import Recorded
+from duty_console.tui.widgets.header import ConsoleHeader
+from duty_console.tui.widgets.last_reading import LastReading
+from duty_console.tui.widgets.manual_reading import ManualReading
+from duty_console.tui.widgets.person_picker import PersonPicker
+from duty_console.tui.widgets.person_search import PersonChoice
+from duty_console.tui.widgets.recheck_prompt import RecheckPrompt
+from duty_console.tui.widgets.refuse_entry import RefuseEntry
+from duty_console.tui.widgets.visitor_form import VisitorForm
+
+# Words the filter reads as a status (besides each status's label in the active language).
+STATUS_WORDS = {
+    "normal": screening.NORMAL,
+    "ok": screening.NORMAL,
+    "fever": screening.FEVER,
+    "recheck": screening.RECHECK_NORMAL,
+    "recheck_normal": screening.RECHECK_NORMAL,
+    "confirmed": screening.FEVER_CONFIRMED,
+    "fever_confirmed": screening.FEVER_CONFIRMED,
+    "invalid": screening.INVALID,
+    "denied": screening.DENIED,
+    "refused": screening.DENIED,
+}
+
+CAPABILITY = {
+    "reading": "entry.record",
+    "recheck": "entry.record",
+    "pick": "entry.assign",
+    "refuse": "entry.deny",
+    "visitor": "visitor.register",
+}
+
+
+def parse_filter(typed: str) -> LogFilter:
+    """'fever 七年级1班' → status fever, text '七年级1班'; status words in English or as shown."""
+    words = {key: status for key, status in STATUS_WORDS.items()}
+    for status in text.STATUS_LABELS:
+        words[text.status_label(status).lower()] = status
+    chosen: str | None = None
+    rest: list[str] = []
+    for word in typed.split():
+        found = words.get(word.lower())
+        if found and chosen is None:
+            chosen = found
+        else:
+            rest.append(word)
+    return LogFilter(status=chosen, text=" ".join(rest))
+
+
+class GateScreen(Screen[None]):
+    CSS_PATH = "gate.tcss"
+
+    # The footer shows the first five at 80 columns; '?' lists them all.
+    BINDINGS = [
+        Binding("m", "reading", N_("reading"), id="gate.reading"),
+        Binding("r", "recheck", N_("recheck"), id="gate.recheck"),
+        Binding("p", "pick", N_("who"), id="gate.pick"),
+        Binding("d", "refuse", N_("refuse"), id="gate.refuse"),
+        Binding("v", "visitor", N_("visitor"), id="gate.visitor"),
+        Binding("slash", "filter", N_("filter"), id="gate.filter", show=False),
+        Binding("escape", "clear_filter", N_("clear the filter"), id="gate.clear"),
+    ]
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self, context: ConsoleContext) -> None:
+        super().__init__(name="gate")
+        translate_bindings(self)
+        self.context = context
+        self._ticker: Timer | None = None
+        self._filter_timer: Timer | None = None
+        self._stale = False
+
+    def compose(self) -> ComposeResult:
+        context = self.context
+        yield ConsoleHeader(context)
+        with Horizontal(id="body"):
+            with Vertical(id="side"):
+                yield LastReading(context.tz, id="last-reading")
+                yield RecheckPrompt(context.tz, context.rules.recheck_within_s, id="recheck")
+            with Vertical(id="log-pane"):
+                yield Label("", id="log-title", markup=False)
+                yield Input(
+                    placeholder=_("status (fever, refused...) or name, class; esc clears"),
+                    compact=True,
+                    id="filter",
+                )
+                yield EntryLog(context.rt, context.tz, context.now(), id="log")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        self.watch(self.app, "live", self._show_live)
+        self.watch(self.app, "data_generation", self._data_changed, init=False)
+        self._show_title()
+        log = self.query_one(EntryLog)
+        log.focus()
+        log.reload()
+
+    @property
+    def entry_log(self) -> EntryLog:
+        return self.query_one(EntryLog)
+
+    @property
+    def recheck_prompt(self) -> RecheckPrompt:
+        return self.query_one(RecheckPrompt)
+
+    # -- live data ------------------------------------------------------------------------
+
+    def _show_live(self, live: LiveState | None) -> None:
+        if live is None:
+            return
+        self.query_one(LastReading).row = live.newest
+        self.recheck_prompt.show(live.awaiting, self.context.now(), self._key_for("gate.recheck"))
+        if self._ticker is not None:
+            if live.awaiting:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+        self.refresh_bindings()
+
+    def _data_changed(self, _generation: int) -> None:
+        if self.is_current:
+            self.entry_log.reload()
+        else:
+            # Hidden views do not re-read; this one catches up when it is shown again.
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.entry_log.reload()
+
+    def _tick(self) -> None:
+        now = self.context.now()
+        self.recheck_prompt.tick(now)
+        self.entry_log.set_today(now)
+
+    @on(EntryLog.Counted)
+    def _counted(self, _event: EntryLog.Counted) -> None:
+        self._show_title()
+
+    def _show_title(self) -> None:
+        log = self.entry_log
+        title = Text(_("Entries: {count}").format(count=f"{log.row_count:,}"), style="bold")
+        log_filter = log.log_filter
+        if log_filter.active:
+            shown = " ".join(
+                filter(
+                    None,
+                    (
+                        text.status_label(log_filter.status) if log_filter.status else "",
+                        log_filter.text,
+                    ),
+                )
+            )
+            title.append("  " + _("filter: {filter}").format(filter=shown))
+            if log_filter.text:
+                title.append("  " + _("(among the newest 20,000)"))
+        else:
+            title.append(
+                "  " + _("newest first; {key} filters").format(key=self._key_for("gate.filter"))
+            )
+        self.query_one("#log-title", Label).update(title)
+
+    def _key_for(self, binding_id: str) -> str:
+        app = self.app
+        key_for = getattr(app, "key_for", None)
+        return key_for(binding_id) if key_for else binding_id
+
+    # -- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        capability = CAPABILITY.get(action)
+        if capability and not self.context.can(capability):
+            return False
+        if action == "recheck":
+            return bool(self.recheck_prompt.awaiting)
+        if action == "clear_filter":
+            return self.entry_log.log_filter.active or bool(self.query_one("#filter").display)
+        return True
+
+    def _done(self, recorded: Recorded | None) -> None:
+        if recorded is None:
+            return
+        self.notify(
+            recorded.message, severity="error" if recorded.alarm else "information", markup=False
+        )
+        nudge = getattr(self.app, "nudge", None)
+        if nudge:
+            nudge()
+
+    def action_reading(self) -> None:
+        self.app.push_screen(ManualReading(self.context), self._done)
+
+    def action_recheck(self) -> None:
+        row = self.recheck_prompt.most_urgent()
+        if row is None:
+            return
+        if row.person_id:
+            person = PersonChoice(row.person_id, row.name, row.class_name)
+            self.app.push_screen(ManualReading(self.context, person), self._done)
+        else:
+            # An unidentified fever: name the person first, then recheck them.
+            self.app.push_screen(PersonPicker(self.context, row), self._done)
+
+    def action_pick(self) -> None:
+        row = self.entry_log.selected_row
+        if row is None:
+            self.notify(_("Choose an entry in the log first."), markup=False)
+            return
+        if not text.is_unidentified(row):
+            self.notify(
+                _("That entry already has a person; choose one marked unidentified."),
+                markup=False,
+            )
+            return
+        self.app.push_screen(PersonPicker(self.context, row), self._done)
+
+    @on(EntryLog.Chosen)
+    def _entry_chosen(self, event: EntryLog.Chosen) -> None:
+        if text.is_unidentified(event.row) and self.context.can("entry.assign"):
+            self.app.push_screen(PersonPicker(self.context, event.row), self._done)
+
+    def action_refuse(self) -> None:
+        self.app.push_screen(RefuseEntry(self.context), self._done)
+
+    def action_visitor(self) -> None:
+        self.app.push_screen(VisitorForm(self.context), self._done)
+
+    # -- the filter -----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        # A text filter scans entries: wait for a pause in the typing.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.3, lambda: self._apply_filter(event.value))
+
+    def _apply_filter(self, typed: str) -> None:
+        self.entry_log.set_filter(parse_filter(typed))
+        self._show_title()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            event.input.display = False
+        self._apply_filter(event.value)
+        self.entry_log.focus()
+
+    def action_clear_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.entry_log.set_filter(LogFilter())
+        self.entry_log.focus()
+        self._show_title()
+        self.refresh_bindings()

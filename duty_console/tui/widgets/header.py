@@ -1,0 +1,89 @@
+"""The header line: site, gate, local time, who is signed in, engine and device health."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from duty_console.i18n import _
+from duty_console.tui.context import ConsoleContext
+from duty_console.tui.live import LiveState
+from duty_console.tui.text import role_label
+
+
+class ConsoleHeader(Horizontal):
+    """One line; names and device strings are shown as text, never as markup."""
+
+    DEFAULT_CSS = """
+    ConsoleHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        & Label { width: auto; padding: 0 1; }
+        & #site { text-style: bold; }
+        /* Who and where give way (cropped) before the health does, on a narrow terminal. */
+        & > #where { width: 1fr; height: 1; overflow: hidden hidden; }
+        & .-bad { background: $error; color: $text; text-style: bold; }
+        & .-muted { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, context: ConsoleContext) -> None:
+        super().__init__()
+        self.console_context = context
+        self._minute = ""
+
+    def compose(self) -> ComposeResult:
+        site = self.console_context.rt.settings.site
+        actor = self.console_context.actor
+        with Horizontal(id="where"):
+            yield Label(site.name, id="site", markup=False)
+            yield Label(_("gate {gate}").format(gate=site.gate), id="gate", markup=False)
+            yield Label(self._time_text(), id="clock", markup=False)
+            yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
+        yield Label("", id="database", markup=False)
+        yield Label("", id="engine", markup=False)
+        yield Label("", id="devices", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#database").display = False
+        self.watch(self.app, "live", self._show_live)
+        self.watch(self.app, "database_problem", self._show_database)
+        # The time shows minutes: a once-a-second check redraws only when the minute changes.
+        self.set_interval(1.0, self._tick)
+
+    def _time_text(self) -> str:
+        return (
+            self.console_context.now().astimezone(self.console_context.tz).strftime("%m-%d %H:%M")
+        )
+
+    def _tick(self) -> None:
+        shown = self._time_text()
+        if shown != self._minute:
+            self._minute = shown
+            self.query_one("#clock", Label).update(shown)
+
+    def _show_live(self, live: LiveState | None) -> None:
+        engine = self.query_one("#engine", Label)
+        devices = self.query_one("#devices", Label)
+        if live is None:
+            engine.update(_("engine ..."))
+            devices.update("")
+            return
+        engine.update(_("engine ok") if live.engine_alive else _("engine off"))
+        engine.set_class(not live.engine_alive, "-bad")
+        devices.update(
+            _("devices {online}/{total}").format(
+                online=live.devices_online, total=live.devices_total
+            )
+        )
+        devices.set_class(live.devices_online < live.devices_total, "-bad")
+        devices.set_class(live.devices_total == 0, "-muted")
+
+    def _show_database(self, problem: str) -> None:
+        label = self.query_one("#database", Label)
+        label.update(_("database unreachable") if problem else "")
+        label.set_class(bool(problem), "-bad")
+        label.display = bool(problem)
