@@ -1,0 +1,91 @@
+"""The interface speaks Chinese and English: complete catalogs, compiled, and aligned glyphs."""
+
+from __future__ import annotations
+
+import ast
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from duty_console import i18n
+from duty_console.config import parse_settings
+from duty_console.locale.compile import catalogs, compile_po, parse_po
+
+PACKAGE = Path(i18n.__file__).parent
+LANGUAGES = ("zh_CN", "en")
+
+
+def used_msgids() -> set[str]:
+    """Every literal passed to _() or N_() in the console and in i18n.py."""
+    found: set[str] = set()
+    for path in [*sorted((PACKAGE / "tui").rglob("*.py")), PACKAGE / "i18n.py"]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def catalog(lang: str) -> dict[str, str]:
+    path = PACKAGE / "locale" / lang / "LC_MESSAGES" / "duty_console.po"
+    return parse_po(path.read_text("utf-8"))
+
+
+def test_both_catalogs_exist_and_the_mo_files_are_compiled_from_them() -> None:
+    found = catalogs(PACKAGE / "locale")
+    assert sorted(p.parts[-3] for p in found) == sorted(LANGUAGES)
+    for po in found:
+        assert po.with_suffix(".mo").read_bytes() == compile_po(po), (
+            f"{po} changed: run python -m duty_console.locale.compile"
+        )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_of_the_console_is_translated(lang: str) -> None:
+    messages = catalog(lang)
+    missing = sorted(m for m in used_msgids() if m not in messages)
+    assert not missing, f"not in the {lang} catalog: {missing}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_ambiguous_width_glyphs_in_the_catalogs(lang: str) -> None:
+    for msgid, msgstr in catalog(lang).items():
+        ambiguous = {ch for ch in msgstr if unicodedata.east_asian_width(ch) == "A"}
+        assert not ambiguous, (msgid, ambiguous)
+
+
+def test_placeholders_survive_translation() -> None:
+    zh = catalog("zh_CN")
+    for msgid in used_msgids():
+        fields = {part.split("}")[0] for part in msgid.split("{")[1:]}
+        for field in fields:
+            assert "{" + field + "}" in zh[msgid], (msgid, zh[msgid])
+
+
+def test_the_language_comes_from_lang_then_config_then_environment() -> None:
+    chosen = parse_settings({"site": {"locale": "en"}}, "test")
+    default = parse_settings({}, "test")
+    assert i18n.resolve_language("zh_CN", chosen, {}) == "zh_CN"
+    assert i18n.resolve_language(None, chosen, {"LANG": "zh_CN.UTF-8"}) == "en"
+    assert i18n.resolve_language(None, default, {"LANG": "en_US.UTF-8"}) == "en"
+    assert i18n.resolve_language(None, default, {"LANG": "zh_TW.UTF-8"}) == "zh_CN"
+    assert i18n.resolve_language(None, default, {}) == "zh_CN"
+
+
+def test_common_domain_errors_read_in_chinese() -> None:
+    i18n.set_language("zh_CN")
+    assert i18n.translate_error("'3x' is not a temperature; type it like 36.8 (°C).") == (
+        "「3x」不是体温；请按 36.8 这样输入。"
+    )
+    assert i18n.translate_error("A visitor needs the visitor's name, a phone number.") == (
+        "访客登记还缺：访客姓名、电话号码。"
+    )
+    # An unknown message stays English, without the glyphs that misalign the terminal.
+    assert i18n.translate_error("12 °C is colder than 20–30 °C.") == "12C is colder than 20-30C."

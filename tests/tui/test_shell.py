@@ -1,0 +1,188 @@
+"""The app shell: signing in, the header, views (k9s grammar), help, commands, keymap, width."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from duty_console.config import parse_settings
+from duty_console.db.connect import Database
+from duty_console.domain.actors import Actor
+from duty_console.domain.clock import ManualClock
+from duty_console.runtime import Runtime
+from duty_console.tui.app import DutyConsoleApp
+from duty_console.tui.screens.gate import GateScreen
+from duty_console.tui.screens.help import HelpScreen
+from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.view_prompt import ViewPrompt
+from duty_console.tui.widgets.refuse_entry import RefuseEntry
+
+from .conftest import engine_reading, gate_ready, screen_text, shows, typed, until
+
+MakeApp = Callable[..., DutyConsoleApp]
+
+
+async def test_signing_in_with_staff_number_and_pin(make_app: MakeApp) -> None:
+    app = make_app(actor=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        assert app.live is None, "nothing is read before someone signs in"
+        await typed(pilot, "T001")
+        await pilot.press("enter")
+        await typed(pilot, "9999")
+        await shows(pilot, "****")  # masked with a glyph of one cell in every terminal
+        await pilot.press("enter")
+        await shows(pilot, "工号或密码不对。")
+        await typed(pilot, "1234")
+        await pilot.press("enter")
+        await gate_ready(pilot)
+        assert app.context is not None and app.context.actor.staff_id == "T001"
+        await shows(pilot, "李华 值班")
+
+
+async def test_the_header_shows_site_gate_time_person_and_health(
+    make_app: MakeApp, officer_actor: Actor
+) -> None:
+    app = make_app(lang="en", actor=officer_actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        header = screen_text(app).splitlines()[0]
+        for part in ("示例中学", "gate north", "11-29 08:00", "王强 officer"):
+            assert part in header
+        assert "engine off" in header and "devices 0/0" in header
+
+
+async def test_colon_jumps_to_a_view_and_esc_goes_back(make_app: MakeApp) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        await pilot.press("colon")
+        await until(pilot, lambda: isinstance(app.screen, ViewPrompt))
+        await typed(pilot, "timers")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NotBuiltScreen))
+        await shows(pilot, "The timers view is not built yet.")
+        await pilot.press("colon")
+        await typed(pilot, "隔离室")  # a view's name in the other language works too
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, NotBuiltScreen) and app.screen.view == "rooms"
+        )
+        await pilot.press("colon")
+        await typed(pilot, "nowhere")
+        await pilot.press("enter")
+        await shows(pilot, "There is no view called nowhere.")
+        await pilot.press("escape")  # closes the prompt
+        await pilot.press("escape")  # rooms → timers
+        await until(
+            pilot, lambda: isinstance(app.screen, NotBuiltScreen) and app.screen.view == "timers"
+        )
+        await pilot.press("escape")  # timers → gate
+        await until(pilot, lambda: isinstance(app.screen, GateScreen))
+
+
+async def test_help_lists_every_key(make_app: MakeApp) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 60)) as pilot:
+        await gate_ready(pilot)
+        await pilot.press("question_mark")
+        await shows(pilot, "Keys")
+        shown = screen_text(app)
+        for key, what in (
+            ("m", "reading"),
+            ("r", "recheck"),
+            ("p", "who"),
+            ("d", "refuse"),
+            ("v", "visitor"),
+            ("/", "filter"),
+            ("?", "help"),
+            (":", "views"),
+            ("^p", "commands"),
+            ("^q", "quit"),
+            ("Up k", "previous entry"),
+            ("PgDn", "page down"),
+            ("Enter", "open entry"),
+            (":gate", "gate"),
+            (":rota", "rota"),
+        ):
+            assert re.search(rf"^ +{re.escape(key)} +{what}", shown, re.MULTILINE), key
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, GateScreen))
+
+
+async def test_keys_are_remapped_from_the_config(
+    db: Database, clock: ManualClock, duty_actor: Actor
+) -> None:
+    settings = parse_settings({"keys": {"gate.refuse": "x", "console.help": "f1"}}, "test")
+    app = DutyConsoleApp(Runtime(settings, db, clock), duty_actor, lang="en", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        assert "x refuse" in screen_text(app).splitlines()[-1]
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, GateScreen)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, RefuseEntry))
+        await pilot.press("escape", "f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_the_command_palette_names_area_and_action(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for title in ("视图: 校门", "视图: 隔离室 (尚未开放)", "校门: 拒绝入校", "校门: 访客登记"):
+            assert title in titles
+        assert "校门: 发烧复测" not in titles, "nothing awaits a recheck"
+
+
+async def test_what_a_role_may_not_do_is_hidden(make_app: MakeApp) -> None:
+    onlooker = Actor("X001", "访客老师", "onlooker", "north", "console")
+    app = make_app(lang="en", actor=onlooker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "refuse" not in footer and "reading" not in footer
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, GateScreen)
+
+
+async def test_names_and_device_strings_are_text_not_markup(
+    make_app: MakeApp, db: Database, clock: ManualClock
+) -> None:
+    engine_reading(db, clock, person_id=None, temp_c=36.5, device="[bold]ir[/bold]")
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        await shows(pilot, "[bold]ir[/bold]")
+
+
+async def test_no_ambiguous_width_glyphs_on_the_gate_screen(
+    make_app: MakeApp, db: Database, clock: ManualClock
+) -> None:
+    engine_reading(db, clock, person_id="S1001", temp_c=38.2)
+    for lang in ("zh_CN", "en"):
+        app = make_app(lang=lang)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await gate_ready(pilot)
+            await shows(pilot, "38.2C")
+            for keys in ((), ("m",), ("escape", "d"), ("escape", "question_mark")):
+                await pilot.press(*keys)
+                await pilot.pause(0.1)
+                ambiguous = {
+                    ch for ch in screen_text(app) if unicodedata.east_asian_width(ch) == "A"
+                }
+                assert not ambiguous, (lang, keys, ambiguous)
+
+
+async def test_a_vanished_terminal_ends_the_console_cleanly(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        app.hang_up()
+        await pilot.pause()
+    assert app.hung_up and app.return_code == 0
