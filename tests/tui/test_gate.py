@@ -286,3 +286,17 @@ async def test_a_database_failure_is_shown_until_the_next_good_read(
         engine_reading(db, clock, person_id=None, temp_c=36.5)
         await until(pilot, lambda: app.database_problem == "")
         assert "数据库 连接中断" not in screen_text(app)
+
+
+async def test_another_gates_entries_are_marked_and_are_not_this_gates_last_reading(
+    make_app: MakeApp, db: Database, clock: ManualClock
+) -> None:
+    ours = engine_reading(db, clock, person_id="S1001", temp_c=36.5)
+    clock.advance(5)
+    engine_reading(db, clock, person_id="S1002", temp_c=36.6, gate="east", device="east-ir-1")
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        await shows(pilot, "east: east-ir-1")
+        last = app.screen.query_one(LastReading)
+        assert last.row is not None and last.row.id == ours

@@ -78,7 +78,12 @@ def _matches(row: EntryRow, needle: str, person_ids: set[str]) -> bool:
 
 
 class EntryLog(ScrollView, can_focus=True):
-    """Every entry at this gate, newest first; the cursor row is the one actions apply to."""
+    """Every entry, newest first; the cursor row is the one actions apply to.
+
+    Entries of every gate are listed (another gate's show its name): filtering the query by
+    gate makes SQLite sort the whole table on each page, as the entry table has no (gate, id)
+    index — too slow at a million rows.
+    """
 
     BINDINGS = [
         Binding("up,k", "cursor_up", N_("previous entry"), id="log.up", show=False),
@@ -241,16 +246,15 @@ class EntryLog(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="entry-log-reload")
     def _read_all(self, epoch: int, request: int, log_filter: LogFilter, pages: list[int]) -> None:
-        gate = self._rt.gate
         if log_filter.text:
             scanned = self._scan(log_filter)
             self.post_message(self.Loaded(epoch, request, len(scanned), {}, scanned))
             return
         with self._rt.db.read() as session:
-            total = entries.count_entries(session, status=log_filter.status, gate=gate)
+            total = entries.count_entries(session, status=log_filter.status)
             read = {
                 page: entries.newest_entries(
-                    session, page * PAGE_SIZE, PAGE_SIZE, status=log_filter.status, gate=gate
+                    session, page * PAGE_SIZE, PAGE_SIZE, status=log_filter.status
                 )
                 for page in pages
                 if page * PAGE_SIZE < total
@@ -267,7 +271,7 @@ class EntryLog(ScrollView, can_focus=True):
                 if worker.is_cancelled:
                     break
                 chunk = entries.newest_entries(
-                    session, offset, SCAN_CHUNK, status=log_filter.status, gate=self._rt.gate
+                    session, offset, SCAN_CHUNK, status=log_filter.status
                 )
                 found.extend(row for row in chunk if _matches(row, needle, person_ids))
                 if len(chunk) < SCAN_CHUNK:
@@ -283,11 +287,7 @@ class EntryLog(ScrollView, can_focus=True):
                 if worker.is_cancelled:
                     break
                 read[page] = entries.newest_entries(
-                    session,
-                    page * PAGE_SIZE,
-                    PAGE_SIZE,
-                    status=log_filter.status,
-                    gate=self._rt.gate,
+                    session, page * PAGE_SIZE, PAGE_SIZE, status=log_filter.status
                 )
         self.post_message(self.Loaded(epoch, 0, None, read))
 
@@ -418,7 +418,14 @@ class EntryLog(ScrollView, can_focus=True):
             "who": text.who(row),
             "class": row.class_name,
             "device": " ".join(
-                filter(None, (text.device_label(row.device), text.mode_label(row.mode)))
+                filter(
+                    None,
+                    (
+                        "" if row.gate == self._rt.gate else f"{row.gate}:",
+                        text.device_label(row.device),
+                        text.mode_label(row.mode),
+                    ),
+                )
             ),
             "note": text.reason_label(row.reason),
         }
