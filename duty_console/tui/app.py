@@ -23,6 +23,7 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.reactive import reactive
@@ -45,6 +46,8 @@ from duty_console.tui.screens.sign_in import SignInScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
 from duty_console.tui.views import BUILT, VIEWS, view_label
 from duty_console.tui.widgets.entry_log import EntryLog
+from duty_console.tui.widgets.form import FormModal
+from duty_console.tui.widgets.person_search import PersonSearch
 
 # Health (engine heartbeat, devices) is re-read this often even when nothing was committed:
 # a dead engine writes nothing.
@@ -207,7 +210,8 @@ class DutyConsoleApp(App[int]):
                         state = read_live_state(self.rt, self.rules, self.clock.now())
                         last_read = time.monotonic()
                         if changed or woken or failing or state != last:
-                            self.post_message(LiveStateRead(state, changed or woken))
+                            # After a failure everything is re-read: a reload may have failed too.
+                            self.post_message(LiveStateRead(state, changed or woken or failing))
                         last, failing = state, False
                 except Exception as exc:
                     # Keep the console up through a network drop or a locked file; say so.
@@ -283,7 +287,13 @@ class DutyConsoleApp(App[int]):
         return binding_id
 
     def _all_bindings(self) -> Iterable[Binding]:
-        owners: tuple[type[DOMNode], ...] = (DutyConsoleApp, GateScreen, EntryLog)
+        owners: tuple[type[DOMNode], ...] = (
+            DutyConsoleApp,
+            GateScreen,
+            EntryLog,
+            FormModal,
+            PersonSearch,
+        )
         for owner in owners:
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding):
@@ -312,6 +322,7 @@ class DutyConsoleApp(App[int]):
             (_("Everywhere"), rows(DutyConsoleApp)),
             (_("Gate"), rows(GateScreen)),
             (_("Entry log"), rows(EntryLog)),
+            (_("Forms"), rows(FormModal) + rows(PersonSearch)),
             (_("Filter"), filter_help),
             (_("Views (: then the name)"), views),
         ]
@@ -347,6 +358,13 @@ class DutyConsoleApp(App[int]):
         yield SystemCommand(_("console: keys"), _("Every key of the console"), self.action_help)
         yield SystemCommand(_("console: theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("console: quit"), _("Leave the console"), self.action_quit)
+
+    def action_command_palette(self) -> None:
+        open_already = any(isinstance(s, CommandPalette) for s in self.screen_stack)
+        if self.use_command_palette and not open_already:
+            self.push_screen(
+                CommandPalette(placeholder=_("Search for commands"), id="--command-palette")
+            )
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
+import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from duty_console.db.connect import Database
 from duty_console.db.models import Entry, Visitor
+from duty_console.domain import entries
 from duty_console.domain.clock import ManualClock
+from duty_console.domain.entries import EntryRow
 from duty_console.tui.app import DatabaseFailed, DutyConsoleApp
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.widgets.entry_log import EntryLog
@@ -273,6 +278,27 @@ async def test_a_large_log_is_read_page_by_page(
         await until(pilot, lambda: log.selected_row is not None)
         assert log.selected_row is not None and log.selected_row.id == 1
         assert len(log._cache) <= 4, "only the pages on screen are read"
+
+
+async def test_a_failed_read_is_shown_and_the_console_recovers_by_itself(
+    make_app: MakeApp, db: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = entries.newest_entries
+    failures = [OperationalError("SELECT", {}, Exception("disk I/O error"))] * 2
+
+    def flaky(*args: Any, **kwargs: Any) -> list[EntryRow]:
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        monkeypatch.setattr(entries, "newest_entries", flaky)
+        engine_reading(db, clock, person_id="S1001", temp_c=36.5)
+        await shows(pilot, "数据库 连接中断")
+        await shows(pilot, "张*明", timeout=8)
+        assert app.is_running and app.database_problem == ""
 
 
 async def test_a_database_failure_is_shown_until_the_next_good_read(

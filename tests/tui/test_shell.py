@@ -170,7 +170,14 @@ async def test_no_ambiguous_width_glyphs_on_the_gate_screen(
         async with app.run_test(size=(80, 24)) as pilot:
             await gate_ready(pilot)
             await shows(pilot, "38.2C")
-            for keys in ((), ("m",), ("escape", "d"), ("escape", "question_mark")):
+            for keys in (
+                (),
+                ("m",),
+                ("escape", "d"),
+                ("escape", "question_mark"),
+                ("escape", "ctrl+p"),
+                tuple("gate"),
+            ):
                 await pilot.press(*keys)
                 await pilot.pause(0.1)
                 ambiguous = {

@@ -50,6 +50,10 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(self._text(), markup=False)
 
+    def on_mount(self) -> None:
+        # Focused, so the arrows and page keys scroll a list longer than the terminal.
+        self.query_one(VerticalScroll).focus()
+
     def _text(self) -> Text:
         width = max(
             (cell_len(key) for _title, rows in self._sections for key, _what in rows), default=4

@@ -90,6 +90,11 @@ class SignInScreen(Screen[Actor]):
                 actor = staff.sign_in(session, staff_id, pin, self._rt.gate, via)
         except UserError as exc:
             self.post_message(self.Failed(translate_error(str(exc))))
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.post_message(
+                self.Failed(_("The database did not answer ({reason}).").format(reason=reason))
+            )
         else:
             self.post_message(self.Succeeded(actor))
 

@@ -139,8 +139,10 @@ class EntryLog(ScrollView, can_focus=True):
             count: int | None,
             pages: dict[int, list[EntryRow]],
             scanned: list[EntryRow] | None = None,
+            unread: list[int] | None = None,
         ) -> None:
             super().__init__()
+            self.unread = unread or []
             self.epoch = epoch
             self.request = request
             self.count = count
@@ -244,7 +246,9 @@ class EntryLog(ScrollView, can_focus=True):
 
     # -- reading, in worker threads -------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="entry-log-reload")
+    # A failed read is not fatal: the header says the database is unreachable, and the app's
+    # feed triggers a reload when it answers again.
+    @work(thread=True, exclusive=True, group="entry-log-reload", exit_on_error=False)
     def _read_all(self, epoch: int, request: int, log_filter: LogFilter, pages: list[int]) -> None:
         if log_filter.text:
             scanned = self._scan(log_filter)
@@ -278,18 +282,21 @@ class EntryLog(ScrollView, can_focus=True):
                     break
         return found
 
-    @work(thread=True, exclusive=True, group="entry-log-pages")
+    @work(thread=True, exclusive=True, group="entry-log-pages", exit_on_error=False)
     def _read_pages(self, epoch: int, log_filter: LogFilter, pages: list[int]) -> None:
         worker = get_current_worker()
         read: dict[int, list[EntryRow]] = {}
-        with self._rt.db.read() as session:
-            for page in pages:
-                if worker.is_cancelled:
-                    break
-                read[page] = entries.newest_entries(
-                    session, page * PAGE_SIZE, PAGE_SIZE, status=log_filter.status
-                )
-        self.post_message(self.Loaded(epoch, 0, None, read))
+        try:
+            with self._rt.db.read() as session:
+                for page in pages:
+                    if worker.is_cancelled:
+                        break
+                    read[page] = entries.newest_entries(
+                        session, page * PAGE_SIZE, PAGE_SIZE, status=log_filter.status
+                    )
+        finally:
+            # Pages not read are asked for again the next time they are drawn.
+            self.post_message(self.Loaded(epoch, 0, None, read, unread=pages))
 
     @on(Loaded)
     def _on_loaded(self, message: Loaded) -> None:
@@ -299,8 +306,9 @@ class EntryLog(ScrollView, can_focus=True):
         if message.count is None:
             for page, rows in message.pages.items():
                 self._cache[page] = rows
-                self._loading.discard(page)
-            self.refresh()
+            self._loading.difference_update(message.unread)
+            if message.pages:
+                self.refresh()
             return
         if message.request != self._last_request:
             return

@@ -110,7 +110,7 @@ class PersonSearch(Vertical):
             return
         self._debounce = self.set_timer(0.15, lambda: self._search(query))
 
-    @work(thread=True, exclusive=True, group="person-search")
+    @work(thread=True, exclusive=True, group="person-search", exit_on_error=False)
     def _search(self, query: str) -> None:
         with self._db.read() as session:
             found = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from sqlmodel import Session
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
@@ -57,8 +57,8 @@ class RefuseEntry(FormModal):
         highlighted = self.query_one("#reasons", OptionList).highlighted
         return entries.DENY_REASONS[highlighted or 0]
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "character", None)
+    def on_key(self, event: events.Key) -> None:
+        key = event.character
         reasons = self.query_one("#reasons", OptionList)
         if reasons.has_focus and key and key.isdigit() and 1 <= int(key) <= 4:
             reasons.highlighted = int(key) - 1
