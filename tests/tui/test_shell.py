@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from textual.widgets import Input
+
 from duty_console.config import parse_settings
 from duty_console.db.connect import Database
 from duty_console.domain.actors import Actor
@@ -29,6 +31,8 @@ async def test_signing_in_with_staff_number_and_pin(make_app: MakeApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, SignInScreen))
         assert app.live is None, "nothing is read before someone signs in"
+        fields = list(app.screen.query(Input))
+        assert fields and not any(f.cursor_blink for f in fields), "idle, nothing redraws"
         await typed(pilot, "T001")
         await pilot.press("enter")
         await typed(pilot, "9999")

@@ -22,6 +22,7 @@ from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import translate_bindings
 from duty_console.tui.live import LiveState
 from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
+from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.last_reading import LastReading
@@ -104,9 +105,8 @@ class GateScreen(Screen[None]):
                 yield RecheckPrompt(context.tz, context.rules.recheck_within_s, id="recheck")
             with Vertical(id="log-pane"):
                 yield Label("", id="log-title", markup=False)
-                yield Input(
+                yield Field(
                     placeholder=_("status (fever, refused...) or name, class; esc clears"),
-                    compact=True,
                     id="filter",
                 )
                 yield EntryLog(context.rt, context.tz, context.now(), id="log")

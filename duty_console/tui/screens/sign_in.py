@@ -17,9 +17,10 @@ from duty_console.domain.actors import Actor
 from duty_console.errors import UserError
 from duty_console.i18n import _, translate_error
 from duty_console.runtime import Runtime
+from duty_console.tui.widgets.field import Field
 
 
-class PinInput(Input):
+class PinInput(Field):
     """A PIN field masked with '*': Textual's bullet is ambiguous-width in Chinese terminals."""
 
     @property
@@ -59,9 +60,9 @@ class SignInScreen(Screen[Actor]):
             yield Label(self._rt.settings.site.name, classes="title", markup=False)
             yield Label(_("Sign in to the duty console"), markup=False)
             yield Label(_("Staff number"), classes="field-label")
-            yield Input(placeholder="T001", compact=True, id="staff-id")
+            yield Field(placeholder="T001", id="staff-id")
             yield Label(_("PIN"), classes="field-label")
-            yield PinInput(placeholder="****", compact=True, password=True, id="pin")
+            yield PinInput(placeholder="****", password=True, id="pin")
             yield Label("", id="error", markup=False)
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label
 from duty_console.i18n import N_, _
 from duty_console.tui.keys import translate_bindings
 from duty_console.tui.views import VIEWS, resolve_view, view_label
+from duty_console.tui.widgets.field import Field
 
 
 class ViewPrompt(ModalScreen[str | None]):
@@ -44,10 +45,9 @@ class ViewPrompt(ModalScreen[str | None]):
         with Vertical(id="prompt"):
             yield Label(names, id="views", markup=False)
             yield Label("", id="problem", markup=False)
-            yield Input(
+            yield Field(
                 placeholder=_("view name, then enter"),
                 suggester=SuggestFromList(words, case_sensitive=False),
-                compact=True,
             )
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from duty_console.errors import UserError
 from duty_console.i18n import _
 from duty_console.tui import text
 from duty_console.tui.context import ConsoleContext
+from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
 from duty_console.tui.widgets.person_search import PersonChoice, PersonSearch
 
@@ -35,7 +36,7 @@ class ManualReading(FormModal):
                 yield Label(_("Recheck by contact thermometer"), classes="title")
                 yield Label(self._preset.label, id="preset", markup=False)
             yield Label(_("Temperature (for example 36.8)"), classes="field-label")
-            yield Input(placeholder="36.8", compact=True, id="temperature")
+            yield Field(placeholder="36.8", id="temperature")
             yield self.error_label()
             yield self.hint_label()
 

@@ -19,6 +19,7 @@ from duty_console.domain import people
 from duty_console.domain.pinyin import mask_name
 from duty_console.i18n import N_, _
 from duty_console.tui.keys import translate_bindings
+from duty_console.tui.widgets.field import Field
 
 SHOWN = 6
 
@@ -81,9 +82,8 @@ class PersonSearch(Vertical):
         self.chosen: PersonChoice | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield Field(
             placeholder=_("student number, name or pinyin initials (zsm)"),
-            compact=True,
             id="query",
         )
         yield OptionList(compact=True, id="matches")

@@ -14,6 +14,7 @@ from duty_console.domain import entries
 from duty_console.i18n import _
 from duty_console.tui import text
 from duty_console.tui.context import ConsoleContext
+from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
 from duty_console.tui.widgets.person_search import PersonSearch
 
@@ -43,7 +44,7 @@ class RefuseEntry(FormModal):
             yield Label(_("Person (if known)"), classes="field-label")
             yield PersonSearch(self.context.rt.db, id="person")
             yield Label(_("Note (needed for 'other')"), classes="field-label")
-            yield Input(compact=True, id="note")
+            yield Field(id="note")
             yield self.error_label()
             yield self.hint_label()
 

@@ -13,6 +13,7 @@ from duty_console.domain.screening import DENIED
 from duty_console.errors import UserError
 from duty_console.i18n import N_, _
 from duty_console.tui import text
+from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
 
 FIELDS = (
@@ -36,7 +37,7 @@ class VisitorForm(FormModal):
             yield Label(_("Register a visitor"), classes="title")
             for field_id, label in FIELDS:
                 yield Label(_(label), classes="field-label")
-                yield Input(compact=True, id=field_id)
+                yield Field(id=field_id)
             yield self.error_label()
             yield self.hint_label()
 
