@@ -55,7 +55,7 @@ HEALTH_EVERY_S = 2.0
 # After a failed read, wait this long before trying again.
 RETRY_AFTER_S = 2.0
 # How often the SSH watchdog checks that the terminal is still there.
-TERMINAL_CHECK_S = 2.0
+TERMINAL_CHECK_S = 1.0
 
 
 KEY_NAMES = {
@@ -151,6 +151,7 @@ class DutyConsoleApp(App[int]):
         self.hung_up = False
         self._first_actor = actor
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._seen_id: int | None = None
         self._history: list[str] = []
         self._tty_fd: int | None = None
@@ -196,7 +197,7 @@ class DutyConsoleApp(App[int]):
         last_read = float("-inf")
         failing = False
         try:
-            while not worker.is_cancelled:
+            while not (worker.is_cancelled or self._stop.is_set()):
                 try:
                     if feed is None:
                         feed = ChangeFeed(self.rt.db)
@@ -246,6 +247,11 @@ class DutyConsoleApp(App[int]):
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "live-feed")
+        self.stop_live_feed()
+
+    def stop_live_feed(self) -> None:
+        """End the feed thread within a poll (it is not a daemon: the process waits for it)."""
+        self._stop.set()
         self._wake.set()
 
     # -- views, help, commands ------------------------------------------------------------

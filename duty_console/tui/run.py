@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 import sys
+from typing import Any, TextIO
 
 from duty_console.domain.actors import Actor
 from duty_console.i18n import resolve_language
 from duty_console.runtime import Runtime
+
+
+class _TerminalFile:
+    """The terminal Textual writes to, minus the errors once the terminal has gone.
+
+    When an SSH session drops, writing to its terminal fails (EIO). Textual's output thread
+    dies on the first such error and the event loop then blocks for ever on the full output
+    queue, so neither SIGHUP nor the terminal watchdog could end the console. Swallowing the
+    error keeps the loop alive to notice and exit.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if self.gone:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except OSError:
+            self.gone = True
+            return len(text)
+
+    def flush(self) -> None:
+        if self.gone:
+            return
+        try:
+            self._stream.flush()
+        except OSError:
+            self.gone = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bool = True) -> int:
@@ -20,14 +55,21 @@ def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bo
 
     app = DutyConsoleApp(rt, actor, lang=resolve_language(lang, rt.settings))
     app.watch_terminal = True
+    terminal = sys.__stderr__
+    guarded = _TerminalFile(terminal) if terminal is not None else None
+    if guarded is not None:
+        sys.__stderr__ = guarded  # type: ignore[assignment,misc]  # Textual's driver writes here
     try:
         app.run(mouse=mouse)
     except OSError:
-        # Restoring a terminal that has gone away fails with EIO; there is nobody to tell.
-        if app.hung_up:
-            return 0
-        raise
-    if app.hung_up:
+        # Restoring a terminal that has gone away fails; there is nobody left to tell.
+        if not (app.hung_up or (guarded is not None and guarded.gone)):
+            raise
+    finally:
+        app.stop_live_feed()
+        if guarded is not None:
+            sys.__stderr__ = terminal  # type: ignore[misc]
+    if app.hung_up or (guarded is not None and guarded.gone):
         return 0
     if app.return_code not in (None, 0):
         print("The console stopped because of an error (shown above).", file=sys.stderr)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import re
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets import Input
 
@@ -14,6 +17,7 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
 from duty_console.runtime import Runtime
 from duty_console.tui.app import DutyConsoleApp
+from duty_console.tui.run import _TerminalFile
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen
 from duty_console.tui.screens.not_built import NotBuiltScreen
@@ -197,3 +201,27 @@ async def test_a_vanished_terminal_ends_the_console_cleanly(make_app: MakeApp) -
         app.hang_up()
         await pilot.pause()
     assert app.hung_up and app.return_code == 0
+
+
+async def test_the_watchdog_ends_the_console_when_the_terminal_is_no_tty(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        with (tmp_path / "not-a-tty").open("w") as plain:
+            app._tty_fd = plain.fileno()
+            app._check_terminal()
+        await pilot.pause()
+    assert app.hung_up and app.return_code == 0
+
+
+def test_writes_to_a_vanished_terminal_are_swallowed() -> None:
+    class DeadTerminal(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.EIO, "Input/output error")
+
+    terminal = _TerminalFile(DeadTerminal())
+    assert terminal.write("\x1b[2J") == 4
+    terminal.flush()
+    assert terminal.gone
