@@ -28,13 +28,17 @@ _language = "en"
 
 
 def normalise(value: str | None) -> str | None:
-    """'zh_CN.UTF-8', 'zh-cn', 'zh' → 'zh_CN'; 'en_GB.UTF-8', 'C' → 'en'; anything else → None."""
+    """'zh_CN.UTF-8', 'zh-cn', 'zh' → 'zh_CN'; 'en_GB.UTF-8' → 'en'; anything else → None.
+
+    'C' and 'POSIX' (what a bare SSH session or a service often has) say nothing about the
+    reader, so they fall through to the site default, Chinese.
+    """
     if not value:
         return None
     base = value.split(".")[0].split("@")[0].replace("-", "_").lower()
     if base.startswith("zh"):
         return "zh_CN"
-    if base.startswith("en") or base in ("c", "posix"):
+    if base.startswith("en"):
         return "en"
     return None
 

@@ -14,7 +14,6 @@ from duty_console.domain.screening import FEVER, FEVER_CONFIRMED, Rules
 from duty_console.runtime import Runtime
 
 _FEVERS = (FEVER, FEVER_CONFIRMED)
-RECENT = 50
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,8 @@ class LiveState:
 def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
     with rt.db.read() as session:
         latest = entries.latest_id(session)
-        # The newest few of every gate, then this gate's: asking the query for one gate makes
-        # SQLite sort the whole entry table (there is no (gate, id) index).
-        recent = entries.newest_entries(session, 0, RECENT, gate=None) if latest else []
-        newest = next((row for row in recent if row.gate == rt.gate), None)
+        recent = entries.newest_entries(session, 0, 1, gate=rt.gate) if latest else []
+        newest = recent[0] if recent else None
         awaiting = tuple(
             row for row in entries.awaiting_recheck(session, now, rules) if row.gate == rt.gate
         )

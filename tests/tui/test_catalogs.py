@@ -89,3 +89,18 @@ def test_common_domain_errors_read_in_chinese() -> None:
     )
     # An unknown message stays English, without the glyphs that misalign the terminal.
     assert i18n.translate_error("12 °C is colder than 20–30 °C.") == "12C is colder than 20-30C."
+
+
+def test_language_comes_from_lang_then_config_then_environment() -> None:
+    from duty_console.config import parse_settings
+    from duty_console.i18n import resolve_language
+
+    no_locale = parse_settings({}, "t")
+    english_site = parse_settings({"site": {"locale": "en"}}, "t")
+    assert resolve_language("en", english_site, {"LANG": "zh_CN.UTF-8"}) == "en"
+    assert resolve_language(None, english_site, {"LANG": "zh_CN.UTF-8"}) == "en"
+    assert resolve_language(None, no_locale, {"LANG": "en_US.UTF-8"}) == "en"
+    assert resolve_language(None, no_locale, {"LANG": "zh_TW.UTF-8"}) == "zh_CN"
+    # A bare C locale says nothing about the reader: the school's default, Chinese.
+    assert resolve_language(None, no_locale, {"LANG": "C.UTF-8"}) == "zh_CN"
+    assert resolve_language(None, no_locale, {}) == "zh_CN"

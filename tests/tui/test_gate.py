@@ -314,7 +314,7 @@ async def test_a_database_failure_is_shown_until_the_next_good_read(
         assert "数据库 连接中断" not in screen_text(app)
 
 
-async def test_another_gates_entries_are_marked_and_are_not_this_gates_last_reading(
+async def test_the_gate_screen_shows_only_this_gates_entries(
     make_app: MakeApp, db: Database, clock: ManualClock
 ) -> None:
     ours = engine_reading(db, clock, person_id="S1001", temp_c=36.5)
@@ -323,6 +323,8 @@ async def test_another_gates_entries_are_marked_and_are_not_this_gates_last_read
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await gate_ready(pilot)
-        await shows(pilot, "east: east-ir-1")
+        await shows(pilot, "Entries: 1 ")
+        assert "36.5C" in screen_text(app) and "36.6C" not in screen_text(app)
+        assert "east-ir-1" not in screen_text(app)
         last = app.screen.query_one(LastReading)
         assert last.row is not None and last.row.id == ours

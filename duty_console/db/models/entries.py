@@ -17,6 +17,9 @@ class Entry(Stamped, table=True):
     __table_args__ = (
         Index("ix_entry_person_at", "person_id", "at"),
         Index("ix_entry_gate_at", "gate", "at"),
+        # The gate screen pages one gate's log newest first (by id), with or without a status.
+        Index("ix_entry_gate_id", "gate", "id"),
+        Index("ix_entry_gate_status_id", "gate", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:13:19.530611
+Create Date: 2026-11-29 04:45:30.429210
 """
 
 from collections.abc import Sequence
@@ -230,6 +230,8 @@ def upgrade() -> None:
     with op.batch_alter_table('entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_entry_gate_at', ['gate', 'at'], unique=False)
+        batch_op.create_index('ix_entry_gate_id', ['gate', 'id'], unique=False)
+        batch_op.create_index('ix_entry_gate_status_id', ['gate', 'status', 'id'], unique=False)
         batch_op.create_index('ix_entry_person_at', ['person_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_entry_recheck_of'), ['recheck_of'], unique=False)
         batch_op.create_index(batch_op.f('ix_entry_status'), ['status'], unique=False)
@@ -436,6 +438,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_entry_status'))
         batch_op.drop_index(batch_op.f('ix_entry_recheck_of'))
         batch_op.drop_index('ix_entry_person_at')
+        batch_op.drop_index('ix_entry_gate_status_id')
+        batch_op.drop_index('ix_entry_gate_id')
         batch_op.drop_index('ix_entry_gate_at')
         batch_op.drop_index(batch_op.f('ix_entry_at'))
 
