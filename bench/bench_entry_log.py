@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from duty_console.db.connect import Database  # noqa: E402
-from duty_console.domain.entries import count_entries, newest_entries  # noqa: E402
+from duty_console.db.connect import Database
+from duty_console.domain.entries import count_entries, newest_entries
 
 
 def timed(fn, repeat: int = 7) -> float:  # type: ignore[no-untyped-def]

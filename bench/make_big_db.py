@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from duty_console.db.models import Entry, Person  # noqa: E402
-from duty_console.progress import Progress  # noqa: E402
-from tests.conftest import build_database  # noqa: E402
+from duty_console.db.models import Entry, Person
+from duty_console.progress import Progress
+from tests.conftest import build_database
 
 CHUNK = 20_000
 
@@ -47,12 +47,21 @@ def make(path: Path, n: int, gates: list[str], seed: int = 2026) -> None:
             elif roll < 0.045:
                 status, temp = "denied", None
             gate = gates[i % len(gates)]
-            rows.append({
-                "at": start + step * i, "gate": gate, "device": f"{gate}-ir-1",
-                "person_id": rng.choice(people) if rng.random() < 0.66 else None,
-                "temp_c": temp, "mode": "body", "status": status, "reason": "",
-                "note": "", "created_at": start + step * i, "created_by": f"engine:{gate}",
-            })
+            rows.append(
+                {
+                    "at": start + step * i,
+                    "gate": gate,
+                    "device": f"{gate}-ir-1",
+                    "person_id": rng.choice(people) if rng.random() < 0.66 else None,
+                    "temp_c": temp,
+                    "mode": "body",
+                    "status": status,
+                    "reason": "",
+                    "note": "",
+                    "created_at": start + step * i,
+                    "created_by": f"engine:{gate}",
+                }
+            )
         with db.write() as session:
             session.execute(insert(table), rows)
         done += len(rows)
