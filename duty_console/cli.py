@@ -181,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(title="action", metavar="ACTION", required=True)
     p = audit_sub.add_parser("verify", parents=[common], help="check the audit chain")
     p.set_defaults(handler=c.cmd_audit_verify)
+    p.add_argument(
+        "--head",
+        metavar="HASH",
+        help="a head hash printed by an earlier verify: fail if it is gone (a cut-off tail)",
+    )
 
     p = add("status", c.cmd_status, "one snapshot of everything live")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -37,21 +37,12 @@ def _console_actor(rt: Runtime) -> Actor | None:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from duty_console.engine.lease import LeaseHeld
-    from duty_console.engine.runner import Engine
+    from duty_console.engine.runner import start_unless_live
     from duty_console.tui.run import run_console
 
     rt = open_runtime(args.config)
     actor = _console_actor(rt)
-    engine: Engine | None = None
-    if rt.settings.devices:
-        # This PC is a gate: run its engine here unless a live one already does (then attach).
-        candidate = Engine(rt)
-        try:
-            candidate.start()
-            engine = candidate
-        except LeaseHeld:
-            engine = None
+    engine = start_unless_live(rt)
     try:
         return run_console(rt, actor, lang=args.lang, mouse=not args.no_mouse)
     finally:
@@ -280,11 +271,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     bar = Progress("Checking the audit chain")
     with rt.db.read() as session:
-        result = audit.verify(session, progress=bar.update)
+        result = audit.verify(session, progress=bar.update, expect_head=args.head)
     bar.close()
     if result.ok:
-        print(f"Audit trail intact: {result.checked} records checked.")
+        print(f"Audit trail intact: {result.checked} records checked; head {result.head}.")
         return 0
+    if result.bad_id is None:
+        print(f"Audit trail BROKEN: {result.reason}.", file=sys.stderr)
+        return 1
     print(
         f"Audit trail BROKEN at record {result.bad_id}: {result.reason}. "
         f"{result.checked} records before it are intact.",

@@ -72,6 +72,8 @@ class VerifyResult:
     checked: int
     bad_id: int | None = None
     reason: str = ""
+    head: str = GENESIS  # the newest record's hash: write it down to detect a cut tail later
+    head_seen: bool | None = None  # whether an expected head was found in the chain
 
 
 def _records(session: Session) -> Iterator[AuditRecord]:
@@ -79,10 +81,20 @@ def _records(session: Session) -> Iterator[AuditRecord]:
     yield from session.exec(stmt)
 
 
-def verify(session: Session, progress: Callable[[int], None] | None = None) -> VerifyResult:
-    """Walk the chain; the first record whose link or content does not match is reported."""
+def verify(
+    session: Session,
+    progress: Callable[[int], None] | None = None,
+    *,
+    expect_head: str | None = None,
+) -> VerifyResult:
+    """Walk the chain; the first record whose link or content does not match is reported.
+
+    A chain cannot show that records were removed from its end: ``expect_head``, a head hash
+    written down earlier (the daily report, a notebook), must still be in the chain.
+    """
     prev = GENESIS
     checked = 0
+    seen = expect_head is None or expect_head == GENESIS
     for rec in _records(session):
         assert rec.id is not None
         if rec.prev_hash != prev:
@@ -102,6 +114,17 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> V
             )
         prev = rec.hash
         checked += 1
+        seen = seen or rec.hash == expect_head
         if progress and checked % 1000 == 0:
             progress(checked)
-    return VerifyResult(True, checked)
+    if not seen:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            f"the record with hash {expect_head} is no longer in the chain (records were "
+            "removed from its end)",
+            prev,
+            False,
+        )
+    return VerifyResult(True, checked, head=prev, head_seen=None if expect_head is None else True)

@@ -15,7 +15,7 @@ from devices.transport import PortReader
 from duty_console.config import DeviceSettings
 from duty_console.domain.screening import Rules
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
-from duty_console.engine.lease import Lease
+from duty_console.engine.lease import Lease, LeaseHeld
 from duty_console.errors import ConfigError
 from duty_console.runtime import Runtime
 
@@ -119,3 +119,16 @@ class Engine:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._stopped.wait(timeout)
+
+
+def start_unless_live(rt: Runtime) -> Engine | None:
+    """Run this gate's engine here, unless a live one already holds the lease (then None: the
+    console attaches to it through the database). A PC with no devices configured runs none."""
+    if not rt.settings.devices:
+        return None
+    engine = Engine(rt)
+    try:
+        engine.start()
+    except LeaseHeld:
+        return None
+    return engine

@@ -229,3 +229,23 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over(db):
     taker.acquire()
     with db.read() as session:
         assert session.get(EngineLease, "north").holder == taker.holder  # type: ignore[union-attr]
+
+
+def test_the_console_runs_the_gates_engine_only_when_none_is_live(db, ptys):
+    from duty_console.engine.runner import start_unless_live
+
+    ir, card = ptys
+    rt = Runtime(make_settings(ir.link, card.link), db, SYSTEM_CLOCK)
+    first = start_unless_live(rt)
+    assert first is not None and first.running  # no engine yet: this console runs it
+    try:
+        assert start_unless_live(rt) is None  # a second console attaches
+    finally:
+        first.stop()
+    again = start_unless_live(rt)  # the first one stopped: the next console runs it
+    assert again is not None
+    again.stop()
+    no_devices = Runtime(
+        make_settings(ir.link, card.link).model_copy(update={"devices": []}), db, SYSTEM_CLOCK
+    )
+    assert start_unless_live(no_devices) is None  # an office PC with no devices runs none

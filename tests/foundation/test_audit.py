@@ -132,3 +132,24 @@ def test_deleting_the_first_record_is_caught(cli: Cli, busy_db: Path) -> None:
     result = cli("audit", "verify")
     assert result.code == 1
     assert f"BROKEN at record {ids[1]}:" in result.err
+
+
+def test_a_cut_off_tail_is_caught_with_a_head_written_down_earlier(cli: Cli, busy_db: Path) -> None:
+    first = cli("audit", "verify")
+    assert first.code == 0
+    head = first.out.strip().rsplit("head ", 1)[1].rstrip(".")
+    assert len(head) == 64
+    # Later writes move the head on; the old head is still in the chain.
+    assert cli("staff", "add", "--id", "T010", "--name", "Bo Wu", "--role", "duty").code == 0
+    assert cli("audit", "verify", "--head", head).code == 0
+    # Someone removes the newest records: the chain alone still links up...
+    ids = [int(str(r[0])) for r in _audit(busy_db)]
+    conn = sqlite3.connect(busy_db)
+    with conn:
+        conn.execute("DELETE FROM audit WHERE id >= ?", (ids[-2],))
+    conn.close()
+    assert cli("audit", "verify").code == 0
+    # ...but not the head written down before.
+    result = cli("audit", "verify", "--head", head)
+    assert result.code == 1
+    assert head in result.err and "removed from its end" in result.err
