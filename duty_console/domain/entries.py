@@ -66,6 +66,17 @@ def _classify_for(
     return classify(temp_c, fever_id is not None, rules), fever_id
 
 
+def _add_manual_entry(session: Session, actor: Actor, clock: Clock, **fields: Any) -> Entry:
+    """An entry made by a person at the gate: who, when and where are the actor's."""
+    now = clock.now()
+    entry = Entry(
+        at=now, gate=actor.gate, device="manual", created_at=now, created_by=actor.label, **fields
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
 def _after_status(session: Session, actor: Actor, entry: Entry, clock: Clock) -> None:
     if entry.status == FEVER_CONFIRMED and entry.person_id:
         open_incident(
@@ -88,23 +99,18 @@ def record_manual_reading(
     require(actor, "entry.record")
     if person_id:
         _person(session, person_id)
-    now = clock.now()
-    status, fever_id = _classify_for(session, person_id, temp_c, now, rules)
-    entry = Entry(
-        at=now,
-        gate=actor.gate,
-        device="manual",
+    status, fever_id = _classify_for(session, person_id, temp_c, clock.now(), rules)
+    entry = _add_manual_entry(
+        session,
+        actor,
+        clock,
         person_id=person_id,
         temp_c=temp_c,
         mode=mode,
         status=status,
         recheck_of=fever_id,
         note=note,
-        created_at=now,
-        created_by=actor.label,
     )
-    session.add(entry)
-    session.flush()
     audit.append(
         session,
         actor,
@@ -171,20 +177,9 @@ def deny_entry(
         raise UserError("Say why in a note when the reason is 'other'.")
     if person_id:
         _person(session, person_id)
-    now = clock.now()
-    entry = Entry(
-        at=now,
-        gate=actor.gate,
-        device="manual",
-        person_id=person_id,
-        status=DENIED,
-        reason=reason,
-        note=note,
-        created_at=now,
-        created_by=actor.label,
+    entry = _add_manual_entry(
+        session, actor, clock, person_id=person_id, status=DENIED, reason=reason, note=note
     )
-    session.add(entry)
-    session.flush()
     audit.append(
         session,
         actor,
@@ -236,20 +231,16 @@ def register_visitor(
     session.flush()
     status = classify(temp_c, False, rules)
     denied = status == FEVER
-    entry = Entry(
-        at=now,
-        gate=actor.gate,
-        device="manual",
+    entry = _add_manual_entry(
+        session,
+        actor,
+        clock,
         temp_c=temp_c,
         mode="contact",
         status=DENIED if denied else status,
         reason="fever" if denied else "",
         visitor_id=visitor.id,
-        created_at=now,
-        created_by=actor.label,
     )
-    session.add(entry)
-    session.flush()
     audit.append(
         session,
         actor,
