@@ -7,6 +7,7 @@ from dataclasses import replace
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
+from duty_console.errors import ConfigError
 from duty_console.i18n import _
 
 
@@ -36,3 +37,34 @@ def bound_key(binding: Binding, keymap: dict[str, str]) -> str:
     if binding.id and binding.id in keymap:
         return keymap[binding.id]
     return binding.key
+
+
+def binding_ids() -> dict[str, str]:
+    """Every binding id of the console → its default key (what ``[keys]`` may remap)."""
+    import duty_console.tui.app  # noqa: F401  (imports every screen and widget)
+
+    found: dict[str, str] = {}
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("duty_console.tui"):
+            continue
+        for binding in getattr(cls, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                found.setdefault(binding.id, binding.key)
+    return found
+
+
+def check_keymap(keymap: dict[str, str], source: str) -> None:
+    """A misspelt binding id in ``[keys]`` is a config error, not a silently ignored line."""
+    known = binding_ids()
+    unknown = sorted(set(keymap) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{source}: [keys] {unknown[0]!r} is not a binding id of the console "
+            f"(known: {', '.join(sorted(known))})."
+        )
+    for binding_id, keys in keymap.items():
+        if not keys.strip():
+            raise ConfigError(f'{source}: [keys] {binding_id!r} needs a key, such as "x".')

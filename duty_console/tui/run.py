@@ -52,7 +52,9 @@ def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bo
     or an SSH session that dropped) or SIGTERM ends the console cleanly with 0.
     """
     from duty_console.tui.app import DutyConsoleApp
+    from duty_console.tui.keys import check_keymap
 
+    check_keymap(rt.settings.keys, rt.settings.source or "config")
     app = DutyConsoleApp(rt, actor, lang=resolve_language(lang, rt.settings))
     app.watch_terminal = True
     terminal = sys.__stderr__

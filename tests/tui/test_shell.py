@@ -225,3 +225,30 @@ def test_writes_to_a_vanished_terminal_are_swallowed() -> None:
     assert terminal.write("\x1b[2J") == 4
     terminal.flush()
     assert terminal.gone
+
+
+def test_a_misspelt_binding_id_in_the_config_is_refused_before_the_console_starts(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import build_database
+
+    db = build_database(tmp_path / "duty.db")
+    db.dispose()
+    cfg = tmp_path / "duty-console.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "duty.db"}"\n[keys]\n"gate.refuze" = "x"\n',
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "duty_console", "tui", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 1
+    assert "[keys] 'gate.refuze' is not a binding id" in out.stderr
+    assert "gate.refuse" in out.stderr and "Traceback" not in out.stderr
