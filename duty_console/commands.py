@@ -76,8 +76,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def _on_signal(signum: int, _frame: object) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     engine.start()
     names = ", ".join(engine.states) or "no devices"
     print(

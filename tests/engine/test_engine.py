@@ -249,3 +249,31 @@ def test_the_console_runs_the_gates_engine_only_when_none_is_live(db, ptys):
         make_settings(ir.link, card.link).model_copy(update={"devices": []}), db, SYSTEM_CLOCK
     )
     assert start_unless_live(no_devices) is None  # an office PC with no devices runs none
+
+
+def test_readings_wait_for_a_busy_database_and_none_is_lost(db, ptys, engine_for):
+    import sqlite3
+    import threading
+
+    ir, _card = ptys
+    engine_for()
+    assert db.path is not None
+    other = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    released = threading.Event()
+
+    def release_later() -> None:
+        time.sleep(2.0)
+        other.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release_later, daemon=True).start()
+    for i in range(20):
+        ir.write(mlx_line(36.0 + i / 20))
+    time.sleep(0.5)
+    assert not released.is_set() and entries(db) == []  # nothing could be written yet
+    assert wait_for(lambda: len(entries(db)) == 20, timeout=20)
+    other.close()
+    from duty_console.engine.ingest import round_temp
+
+    assert [e.temp_c for e in entries(db)] == [round_temp(36.0 + i / 20) for i in range(20)]
