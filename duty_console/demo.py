@@ -14,6 +14,7 @@ import random
 import shutil
 import tempfile
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class Arrivals(threading.Thread):
         self.rng = random.Random(seed)
         self.mean_gap_s = mean_gap_s
         self.stop_event = threading.Event()
-        self._rechecks: list[tuple[float, str]] = []
+        self._rechecks: list[tuple[float, str]] = []  # (monotonic due time, card)
 
     def _arrive(self, card: str, temp: float | None) -> None:
         self.reader.present_card(card)
@@ -93,11 +94,12 @@ class Arrivals(threading.Thread):
             deadline -= 0.2
 
     def run(self) -> None:
-        clock = 0.0
+        arrivals = 0
         while not self.stop_event.wait(self.rng.uniform(0.5, 1.5) * self.mean_gap_s):
-            clock += self.mean_gap_s
-            due = [r for r in self._rechecks if r[0] <= clock]
+            now = time.monotonic()
+            due = [r for r in self._rechecks if r[0] <= now]
             if due:
+                # Back from the shade for the recheck, well inside the 5-minute window.
                 self._rechecks.remove(due[0])
                 confirmed = self.rng.random() < 0.4
                 temp = round(
@@ -105,11 +107,12 @@ class Arrivals(threading.Thread):
                 )
                 self._arrive(due[0][1], temp)
                 continue
+            arrivals += 1
             card = self.rng.choice(self.cards)
             roll = self.rng.random()
-            if roll < 0.08:
+            if roll < 0.08 or arrivals == 3:  # the third arrival shows the fever flow early
                 temp = round(self.rng.uniform(37.4, 38.4), 1)
-                self._rechecks.append((clock + self.rng.uniform(20, 40), card))
+                self._rechecks.append((now + self.rng.uniform(30, 90), card))
             elif roll < 0.10:
                 self._present(None)  # the sensor fails a read now and then
                 continue
