@@ -110,6 +110,10 @@ _DOMAIN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"^Staff number or PIN is wrong\.$"), N_("Staff number or PIN is wrong.")),
     (
+        re.compile(r"^Too many wrong PINs for this staff number; .*$"),
+        N_("Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator."),
+    ),
+    (
         re.compile(r"^Say why in a note when the reason is 'other'\.$"),
         N_("Say why in a note when the reason is 'other'."),
     ),

@@ -6,12 +6,15 @@ import hashlib
 import hmac
 import os
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from duty_console.db.models import Staff
+from duty_console.db.models import AuditRecord, Staff
 from duty_console.domain import audit
-from duty_console.domain.actors import ROLES, Actor
+from duty_console.domain.actors import ROLES, Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, UserError
@@ -102,8 +105,63 @@ def actor_for(staff: Staff, gate: str, via: str) -> Actor:
     return Actor(staff_id=staff.staff_id, name=staff.name, role=staff.role, gate=gate, via=via)
 
 
-def sign_in(session: Session, staff_id: str, pin: str, gate: str, via: str = "console") -> Actor:
-    """Staff number + PIN → Actor. Wrong id or PIN get the same answer."""
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT_S = 300
+WRONG_PIN = "Staff number or PIN is wrong."
+LOCKED = "Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator."
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRefused:
+    """Why a sign-in failed, in one sentence (the attempt is already audited)."""
+
+    message: str
+
+
+def _failures_since_success(session: Session, staff_id: str, since: datetime) -> int:
+    """Wrong PINs for ``staff_id`` after ``since`` and after its last good sign-in."""
+    last_ok = session.exec(
+        select(func.max(AuditRecord.id)).where(
+            AuditRecord.action == "staff.sign_in", AuditRecord.target == staff_id
+        )
+    ).one()
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(
+                AuditRecord.action == "staff.sign_in_failed",
+                AuditRecord.target == staff_id,
+                col(AuditRecord.at) >= since,
+                col(AuditRecord.id) > (last_ok or 0),
+            )
+        ).one()
+    )
+
+
+def sign_in(
+    session: Session,
+    staff_id: str,
+    pin: str,
+    gate: str,
+    via: str = "console",
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Actor | SignInRefused:
+    """Staff number + PIN → Actor, in a write session: every attempt is audited.
+
+    Wrong id or PIN get the same answer; after five wrong PINs in five minutes the staff number
+    is refused until five minutes pass, so a 4-digit PIN cannot be guessed at the gate.
+    Returns (rather than raises) a refusal, so the caller commits the audit record of it.
+    """
+    now = clock.now()
+    staff_id = staff_id.strip()
+    who = system_actor(gate=gate, via=via, name=f"sign-in:{via}")
+    if _failures_since_success(session, staff_id, now - timedelta(seconds=LOCKOUT_S)) >= (
+        MAX_FAILED_SIGN_INS
+    ):
+        audit.append(session, who, "staff.sign_in_refused", staff_id, {"via": via}, clock=clock)
+        return SignInRefused(LOCKED)
     staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
     if (
         staff is None
@@ -111,5 +169,8 @@ def sign_in(session: Session, staff_id: str, pin: str, gate: str, via: str = "co
         or not staff.pin_hash
         or not check_pin(pin, staff.pin_hash)
     ):
-        raise UserError("Staff number or PIN is wrong.")
-    return actor_for(staff, gate, via)
+        audit.append(session, who, "staff.sign_in_failed", staff_id, {"via": via}, clock=clock)
+        return SignInRefused(WRONG_PIN)
+    actor = actor_for(staff, gate, via)
+    audit.append(session, actor, "staff.sign_in", staff_id, {"via": via}, clock=clock)
+    return actor

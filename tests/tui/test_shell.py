@@ -50,6 +50,22 @@ async def test_signing_in_with_staff_number_and_pin(make_app: MakeApp) -> None:
         await shows(pilot, "李华 值班")
 
 
+async def test_guessing_pins_locks_the_staff_number(make_app: MakeApp) -> None:
+    app = make_app(actor=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await typed(pilot, "T001")
+        await pilot.press("enter")
+        for guess in ("0000", "1111", "2222", "3333", "4444"):
+            await typed(pilot, guess)
+            await pilot.press("enter")
+            await shows(pilot, "工号或密码不对。")
+        await typed(pilot, "1234")  # the right PIN, too late
+        await pilot.press("enter")
+        await shows(pilot, "同一工号密码错误次数过多")
+        assert isinstance(app.screen, SignInScreen)
+
+
 async def test_the_header_shows_site_gate_time_person_and_health(
     make_app: MakeApp, officer_actor: Actor
 ) -> None:

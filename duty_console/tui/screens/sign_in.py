@@ -87,8 +87,10 @@ class SignInScreen(Screen[Actor]):
     def _sign_in(self, staff_id: str, pin: str) -> None:
         via = "ssh" if os.environ.get("SSH_CONNECTION") else "console"
         try:
-            with self._rt.db.read() as session:
-                actor = staff.sign_in(session, staff_id, pin, self._rt.gate, via)
+            with self._rt.db.write() as session:
+                result = staff.sign_in(
+                    session, staff_id, pin, self._rt.gate, via, clock=self._rt.clock
+                )
         except UserError as exc:
             self.post_message(self.Failed(translate_error(str(exc))))
         except Exception as exc:
@@ -97,7 +99,10 @@ class SignInScreen(Screen[Actor]):
                 self.Failed(_("The database did not answer ({reason}).").format(reason=reason))
             )
         else:
-            self.post_message(self.Succeeded(actor))
+            if isinstance(result, staff.SignInRefused):
+                self.post_message(self.Failed(translate_error(result.message)))
+            else:
+                self.post_message(self.Succeeded(result))
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
