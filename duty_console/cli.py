@@ -19,17 +19,6 @@ from duty_console.errors import UserError
 Handler = Callable[[argparse.Namespace], int]
 
 
-class NotYet(UserError):
-    pass
-
-
-def _not_yet(what: str, issue: str) -> Handler:
-    def handler(_args: argparse.Namespace) -> int:
-        raise NotYet(f"`duty-console {what}` is not built yet (it arrives with the {issue}).")
-
-    return handler
-
-
 def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -17,9 +17,6 @@ from duty_console.engine.runner import Engine
 from duty_console.runtime import Runtime
 from tests.engine.helpers import PtyDevice, entries, mlx_line, rdm6300_frame, wait_for
 
-# S1001 张三明's card in the sample roster.
-ZSM_CARD = None
-
 
 def _card_of(db: Database, person_id: str) -> int:
     from duty_console.db.models import Person
