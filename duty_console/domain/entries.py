@@ -4,6 +4,7 @@ unidentified reading, refusals and visitors; and the queries the entry log reads
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -331,17 +332,21 @@ def newest_entries(
     *,
     status: str | None = None,
     gate: str | None = None,
+    person_ids: Collection[str] | None = None,
 ) -> list[EntryRow]:
     """A page of the log, newest first (offset 0 is the newest): what a virtual list shows.
 
     The offset is walked on the (gate, status, id) index alone, then only the page's rows are
     joined to the roster: a page deep in a million entries stays a fraction of a second.
+    ``person_ids`` keeps only those people's entries (a search), on the (person_id, at) index.
     """
     ids = sa_select(col(Entry.id))
     if status:
         ids = ids.where(col(Entry.status) == status)
     if gate:
         ids = ids.where(col(Entry.gate) == gate)
+    if person_ids is not None:
+        ids = ids.where(col(Entry.person_id).in_(list(person_ids)))
     page = ids.order_by(col(Entry.id).desc()).offset(offset).limit(limit).subquery()
     stmt = (
         _rows_query().where(col(Entry.id).in_(sa_select(page.c.id))).order_by(col(Entry.id).desc())

@@ -322,3 +322,15 @@ def find_by_card(session: Session, card_or_id: str) -> Person | None:
             select(Person).where(Person.person_id == value, col(Person.active))
         ).first()
     return person
+
+
+def ids_matching(session: Session, query: str, limit: int = 2000) -> set[str]:
+    """Person ids a filter text means: a search (id, card, name, pinyin) or a class name."""
+    q = query.strip()
+    if not q:
+        return set()
+    found = {p.person_id for p in search(session, q, 200)}
+    in_class = session.exec(
+        select(Person.person_id).where(col(Person.class_name).contains(q)).limit(limit)
+    )
+    return found | set(in_class)

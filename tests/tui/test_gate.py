@@ -235,6 +235,48 @@ async def test_the_filter_shows_one_status_and_esc_clears_it(
         assert log.selected_row is not None and log.selected_row.person_id == "S1001"
 
 
+async def test_filtering_by_a_person_or_class_reaches_back_through_the_whole_log(
+    make_app: MakeApp, db: Database, clock: ManualClock
+) -> None:
+    from sqlalchemy import insert
+
+    old = engine_reading(db, clock, person_id="S1001", temp_c=36.7)  # 张三明, weeks ago
+    clock.advance(60)
+    later = clock.now()
+    table = Entry.__table__  # type: ignore[attr-defined]
+    with db.write() as session:  # 25,000 newer unidentified readings bury it
+        session.execute(
+            insert(table),
+            [
+                {
+                    "at": later,
+                    "gate": "north",
+                    "device": "north-ir-1",
+                    "temp_c": 36.5,
+                    "mode": "body",
+                    "status": "normal",
+                    "reason": "",
+                    "note": "",
+                    "created_at": later,
+                    "created_by": "engine",
+                }
+                for _ in range(25_000)
+            ],
+        )
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        log = app.screen.query_one(EntryLog)
+        await pilot.press("slash")
+        await typed(pilot, "zsm")
+        await until(pilot, lambda: log.row_count == 1, timeout=10)
+        assert log.selected_row is not None and log.selected_row.id == old
+        await pilot.press("enter", "escape")
+        await pilot.press("slash")
+        await typed(pilot, "七年级1班")  # a class: every entry of its students
+        await until(pilot, lambda: log.row_count == 1, timeout=10)
+
+
 async def test_the_log_keeps_the_chosen_entry_under_the_cursor_as_readings_arrive(
     make_app: MakeApp, db: Database, clock: ManualClock
 ) -> None:

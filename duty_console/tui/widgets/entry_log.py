@@ -35,7 +35,8 @@ from duty_console.tui.keys import translate_bindings
 
 PAGE_SIZE = 100
 CACHED_PAGES = 64
-# A text filter is matched in Python over this many of the newest entries.
+# A text filter that names people reads up to this many of their entries; any other text is
+# matched in Python over this many of the newest entries.
 SCAN_LIMIT = 20_000
 SCAN_CHUNK = 2_000
 
@@ -273,7 +274,18 @@ class EntryLog(ScrollView, can_focus=True):
         found: list[EntryRow] = []
         worker = get_current_worker()
         with self._rt.db.read() as session:
-            person_ids = {p.person_id for p in people.search(session, log_filter.text, 200)}
+            person_ids = people.ids_matching(session, log_filter.text)
+            if person_ids:
+                # People (by name, pinyin, number or class): the whole history, on an index.
+                return entries.newest_entries(
+                    session,
+                    0,
+                    SCAN_LIMIT,
+                    status=log_filter.status,
+                    gate=self._rt.gate,
+                    person_ids=person_ids,
+                )
+            # Anything else (a device, a reason, a visitor's name): the newest entries.
             for offset in range(0, SCAN_LIMIT, SCAN_CHUNK):
                 if worker.is_cancelled:
                     break
