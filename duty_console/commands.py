@@ -19,7 +19,7 @@ from duty_console.errors import UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
-from duty_console.runtime import Runtime, cli_actor, open_runtime, unix_user
+from duty_console.runtime import Runtime, cli_actor, mapped_staff_id, open_runtime, unix_user
 
 
 def _not_yet(what: str, issue: str) -> int:
@@ -28,7 +28,7 @@ def _not_yet(what: str, issue: str) -> int:
 
 def _console_actor(rt: Runtime) -> Actor | None:
     """An SSH user mapped in [access] unix_users is signed in; anyone else gets the PIN screen."""
-    mapped = rt.settings.access.unix_users.get(unix_user())
+    mapped = mapped_staff_id(rt)
     if not mapped:
         return None
     via = "ssh" if os.environ.get("SSH_CONNECTION") else "console"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from duty_console.config import Settings, load_settings
 from duty_console.db import schema
@@ -52,30 +54,58 @@ def unix_user() -> str:
         return str(os.getuid())
 
 
+def _owned_file(rt: Runtime) -> str | Path | None:
+    """The file whose owner is the installer: the SQLite file, else the config file."""
+    if rt.db.path is not None:
+        return rt.db.path
+    return rt.settings.source
+
+
+def _runs_as_owner(rt: Runtime) -> bool:
+    owned = _owned_file(rt)
+    if owned is None:
+        return False
+    try:
+        return os.stat(owned).st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def login_user(rt: Runtime, environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
+    """(the person's Unix account, whether they came through sudo).
+
+    On a gate PC the console runs as the account that owns the database (mode 0600), and each
+    SSH user reaches it with ``sudo -u <owner> duty-console`` (README, "Over SSH"). sudo sets
+    SUDO_USER; it is trusted only when this process really runs as the database's owner, since
+    anyone can set the variable in their own shell.
+    """
+    env = os.environ if environ is None else environ
+    sudo_user = env.get("SUDO_USER", "")
+    if sudo_user and sudo_user != "root" and _runs_as_owner(rt):
+        return sudo_user, True
+    return unix_user(), False
+
+
+def mapped_staff_id(rt: Runtime) -> str | None:
+    user, _ = login_user(rt)
+    return rt.settings.access.unix_users.get(user)
+
+
 def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
     """The staff member behind this Unix account (config [access] unix_users).
 
     An unmapped account acts as the installer only if it owns the database file (or, with a
-    server database, the config file); anyone else is refused.
+    server database, the config file) and did not come through sudo; anyone else is refused.
     """
-    user = unix_user()
+    user, through_sudo = login_user(rt)
     mapped = rt.settings.access.unix_users.get(user)
     if mapped:
         with rt.db.read() as session:
             staff = staff_service.get(session, mapped)
             return staff_service.actor_for(staff, rt.gate, via)
-    owned = (
-        rt.db.path
-        if rt.db.path is not None
-        else (None if rt.settings.source is None else rt.settings.source)
-    )
-    if owned is not None:
-        try:
-            if os.stat(owned).st_uid == os.getuid():
-                actor = system_actor(gate=rt.gate, via=via, name=f"unix:{user}")
-                return Actor(actor.staff_id, actor.name, "admin", rt.gate, via)
-        except OSError:
-            pass
+    if not through_sudo and _runs_as_owner(rt):
+        actor = system_actor(gate=rt.gate, via=via, name=f"unix:{user}")
+        return Actor(actor.staff_id, actor.name, "admin", rt.gate, via)
     raise PermissionDenied(
         f"The Unix account {user!r} is not mapped to a staff member; add it to [access] "
         "unix_users in the config, or run this as the account that owns the database."

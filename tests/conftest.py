@@ -39,6 +39,12 @@ def build_database(path: Path, *, roster: bool = True) -> Database:
     return db
 
 
+@pytest.fixture(autouse=True)
+def _not_through_sudo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sudo make test` must not make every command act as the sudo user."""
+    monkeypatch.delenv("SUDO_USER", raising=False)
+
+
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once per run (scrypt PINs are slow on purpose); copied for each test."""
