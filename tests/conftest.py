@@ -17,6 +17,7 @@ from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
 from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
+from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL server fixture)
 
 # 2026-11-29 08:00 in Asia/Shanghai.
 T0 = datetime(2026, 11, 29, 0, 0, 0, tzinfo=UTC)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -19,6 +13,7 @@ from sqlalchemy import text
 from duty_console.db.connect import Database
 from duty_console.db.feed import ChangeFeed
 from duty_console.db.models import Entry
+from tests.pg import PgServer
 
 from .conftest import T0
 
@@ -80,66 +75,10 @@ def test_a_memory_database_never_changes_under_us() -> None:
         assert not feed.changed()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """$DUTY_CONSOLE_TEST_PG_URL, or a throw-away server when the binaries are installed."""
-    given = os.environ.get("DUTY_CONSOLE_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl)")
-    as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="duty-pg-"))
-    if os.geteuid() == 0:
-        # PostgreSQL refuses to run as root: run it as nobody, in a directory nobody owns.
-        runuser = shutil.which("runuser")
-        if not runuser:
-            pytest.skip("PostgreSQL refuses root and there is no runuser")
-        as_user = [runuser, "-u", "nobody", "--"]
-        base.chmod(0o755)
-        shutil.chown(base, "nobody")
-    data, port = base / "data", _free_port()
-    try:
-        subprocess.run(
-            [*as_user, initdb, "-D", str(data), "-U", "duty", "--auth=trust"],
-            check=True,
-            capture_output=True,
-        )
-        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
-        subprocess.run(
-            [
-                *as_user,
-                pg_ctl,
-                "-D",
-                str(data),
-                "-l",
-                str(base / "log"),
-                "-w",
-                "-o",
-                options,
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')[:200]}")
-    try:
-        yield f"postgresql+psycopg://duty@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+@pytest.fixture
+def postgres_url(pg_server: PgServer) -> str:
+    """A fresh database on the session's PostgreSQL server (tests/pg.py)."""
+    return pg_server.url(pg_server.create_database())
 
 
 @pytest.mark.postgres
