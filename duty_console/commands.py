@@ -48,6 +48,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
     finally:
         if engine is not None:
             engine.stop()
+            lost = engine.writer.stats.uncommitted
+            if lost:
+                print(
+                    f"duty-console: {lost} readings could not be committed: the database did not "
+                    f"answer ({engine.writer.stats.last_error}).",
+                    file=sys.stderr,
+                )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -92,6 +99,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise UserError(f"Another engine took over the lease of gate {rt.gate!r}; stopped.")
     engine.stop()
     stats = engine.writer.stats
+    if stats.uncommitted:
+        raise UserError(
+            f"{stats.uncommitted} readings could not be committed: the database did not answer "
+            f"({stats.last_error}). They were never shown on any console."
+        )
     print(
         f"Engine stopped: {stats.entries} entries committed in {stats.batches} groups.",
         file=sys.stderr,

@@ -105,6 +105,8 @@ class WriterStats:
     failed_commits: int = 0
     last_error: str = ""
     by_status: dict[str, int] = field(default_factory=dict)
+    # Measurements still not committed when the writer had to give up at stop (database gone).
+    uncommitted: int = 0
 
 
 class Writer(threading.Thread):
@@ -132,6 +134,8 @@ class Writer(threading.Thread):
         self.pairing = CardPairing(rules.pair_within_s)
         self.actor: Actor = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
         self.stats = WriterStats()
+        # At stop, how long to keep retrying a database that does not answer.
+        self.final_retry_s = 30.0
         self._pending: list[_Measured] = []
         # card id → person id (None: not in the roster), re-read when the roster changes.
         self._cards: dict[str, str | None] = {}
@@ -239,6 +243,7 @@ class Writer(threading.Thread):
 
     def _commit_with_retry(self, final: bool) -> None:
         delay = 0.2
+        give_up_at = time.monotonic() + self.final_retry_s
         while True:
             try:
                 self._commit()
@@ -249,6 +254,11 @@ class Writer(threading.Thread):
                 log.warning("commit failed, will retry: %s", self.stats.last_error)
                 if not final and not self._stopping.is_set():
                     # Keep the work and go on reading; the next group retries it.
+                    return
+                if final and time.monotonic() >= give_up_at:
+                    # Stopping, and the database still does not answer: say what is lost.
+                    self.stats.uncommitted = len(self._pending)
+                    log.error("%d readings could not be committed", self.stats.uncommitted)
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)

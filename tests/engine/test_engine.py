@@ -274,3 +274,34 @@ def test_readings_wait_for_a_busy_database_and_none_is_lost(db, ptys, engine_for
     from duty_console.engine.ingest import round_temp
 
     assert [e.temp_c for e in entries(db)] == [round_temp(36.0 + i / 20) for i in range(20)]
+
+
+def test_stopping_with_the_database_gone_says_how_many_readings_were_not_committed(tmp_path):
+    import shutil
+
+    from devices.frames import Reading
+    from devices.profile import load_profile
+    from duty_console.domain.screening import Rules
+    from duty_console.engine.ingest import DeviceState, Writer, register_devices
+    from tests.conftest import build_database
+
+    db = build_database(tmp_path / "gone.db", roster=False)
+    states = {
+        "ir": DeviceState(
+            "ir", "thermometer", load_profile("mlx90614-ascii", {"trigger": "frame"}), "pty"
+        )
+    }
+    register_devices(db, "north", states, SYSTEM_CLOCK)
+    writer = Writer(db, "north", Rules(), states)
+    writer.final_retry_s = 1.0
+    writer.start()
+    writer.submit(Reading("ir", SYSTEM_CLOCK.now(), 1.0, 36.5, "body", 24.0, b""))
+    assert wait_for(lambda: writer.stats.entries == 1)
+    # The disk is swapped, the file removed: the next connections find an empty database.
+    shutil.rmtree(tmp_path)
+    for i in range(3):
+        writer.submit(Reading("ir", SYSTEM_CLOCK.now(), 2.0 + i, 36.6, "body", 24.0, b""))
+    writer.stop(timeout=30)
+    assert not writer.is_alive()
+    assert writer.stats.entries == 1 and writer.stats.uncommitted == 3
+    assert writer.stats.last_error
