@@ -10,7 +10,7 @@ from pathlib import Path
 
 from duty_console.config import Settings, load_settings
 from duty_console.db import schema
-from duty_console.db.connect import Database
+from duty_console.db.connect import Database, sqlite_path
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
@@ -37,6 +37,13 @@ def open_runtime(
 ) -> Runtime:
     settings = load_settings(config)
     url = database_url or settings.database_url
+    path = sqlite_path(url)
+    if require_schema and path is not None and not path.exists():
+        # Say so without leaving an empty database file behind.
+        raise ConfigError(
+            f"There is no database at {path} yet; run `duty-console init` to create it "
+            "(or set [database] url in the config)."
+        )
     db = Database(url)
     db.check()
     if require_schema and not schema.is_current(db):

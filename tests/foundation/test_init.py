@@ -94,6 +94,15 @@ def test_commands_before_init_say_to_run_init(cli: Cli, config: Path) -> None:
     assert "Traceback" not in result.err
 
 
+def test_a_command_before_init_leaves_no_empty_database_behind(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text('[database]\nurl = "sqlite:///never.db"\n', encoding="utf-8")
+    result = cli("status", "--config", config)
+    assert result.code == 1
+    assert "There is no database at" in result.err and "duty-console init" in result.err
+    assert not (tmp_path / "never.db").exists()
+
+
 def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     """Like `alembic check`: migrating from empty yields exactly what the models declare."""
     db = Database(f"sqlite:///{tmp_path / 'migrated.db'}")
