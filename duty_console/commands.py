@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
@@ -197,7 +198,7 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config, require_schema=False)
     before, after = schema.upgrade(rt.db)
-    base = DEFAULTS_DIR if not args.defaults else __import__("pathlib").Path(args.defaults)
+    base = DEFAULTS_DIR if not args.defaults else Path(args.defaults)
     if not base.is_dir():
         raise UserError(f"The defaults folder {base} does not exist.")
     actor = system_actor(gate=rt.gate, via="cli", name=f"unix:{unix_user()}")

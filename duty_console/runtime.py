@@ -14,6 +14,7 @@ from duty_console.db.connect import Database, sqlite_path
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.screening import Rules
 from duty_console.errors import ConfigError, PermissionDenied, UserError
 
 
@@ -26,6 +27,11 @@ class Runtime:
     @property
     def gate(self) -> str:
         return self.settings.site.gate
+
+    @property
+    def rules(self) -> Rules:
+        """The screening rules of DESIGN §3.6, from the config's [screening]."""
+        return Rules(**self.settings.screening.model_dump())
 
 
 def open_runtime(

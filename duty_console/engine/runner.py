@@ -13,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from devices.profile import ProfileError, load_profile
 from devices.transport import PortReader
 from duty_console.config import DeviceSettings
-from duty_console.domain.screening import Rules
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
 from duty_console.errors import ConfigError
@@ -22,10 +21,6 @@ from duty_console.runtime import Runtime
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
-
-
-def rules_from(rt: Runtime) -> Rules:
-    return Rules(**rt.settings.screening.model_dump())
 
 
 def device_states(
@@ -57,7 +52,7 @@ class Engine:
         configured = rt.settings.devices if devices is None else devices
         self.states = device_states(configured, rt.settings.source or "config")
         self.lease = Lease(rt.db, self.gate, clock=rt.clock)
-        self.writer = Writer(rt.db, self.gate, rules_from(rt), self.states, clock=rt.clock)
+        self.writer = Writer(rt.db, self.gate, rt.rules, self.states, clock=rt.clock)
         self.readers: list[PortReader] = []
         self.scheduler: Any = BackgroundScheduler(timezone="UTC")
         self.lease_lost = threading.Event()

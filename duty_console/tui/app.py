@@ -36,7 +36,7 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import Clock
 from duty_console.i18n import N_, _, set_language
 from duty_console.runtime import Runtime
-from duty_console.tui.context import ConsoleContext, rules_from
+from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
 from duty_console.tui.live import LiveState, read_live_state
 from duty_console.tui.screens.gate import GateScreen
@@ -142,7 +142,7 @@ class DutyConsoleApp(App[int]):
         ScrollBar.renderer = WholeCellScrollBar
         self.rt = rt
         self.clock = clock or rt.clock
-        self.rules = rules_from(rt)
+        self.rules = rt.rules
         self.poll_interval_s = poll_interval_s
         self.keymap = dict(rt.settings.keys)
         self.context: ConsoleContext | None = None

@@ -29,7 +29,3 @@ class ConsoleContext:
 
     def can(self, capability: str) -> bool:
         return can(self.actor, capability)
-
-
-def rules_from(rt: Runtime) -> Rules:
-    return Rules(**rt.settings.screening.model_dump())
