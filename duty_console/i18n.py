@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gettext
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,66 +93,31 @@ def in_every_language(message: str) -> set[str]:
     }
 
 
-# The domain's common UserError messages, so a Chinese user reads them in Chinese.
-# Each pattern matches the English sentence; its msgid takes the captured fields.
-_DOMAIN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"^'(?P<text>.*)' is not a temperature; type it like 36\.8 \(°C\)\.$"),
-        N_("'{text}' is not a temperature; type it like 36.8."),
-    ),
-    (
-        re.compile(
-            r"^(?P<value>[\d.]+) °C is outside (?P<low>[\d.]+)–(?P<high>[\d.]+) °C; "
-            r"measure again\.$"
-        ),
-        N_("{value}C is outside {low}-{high}C; measure again."),
-    ),
-    (re.compile(r"^Staff number or PIN is wrong\.$"), N_("Staff number or PIN is wrong.")),
-    (
-        re.compile(r"^Too many wrong PINs for this staff number; .*$"),
-        N_("Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator."),
-    ),
-    (
-        re.compile(r"^Say why in a note when the reason is 'other'\.$"),
-        N_("Say why in a note when the reason is 'other'."),
-    ),
-    (
-        re.compile(r"^There is nobody with the id '(?P<id>.*)' in the roster\.$"),
-        N_("There is nobody with the id {id} in the roster."),
-    ),
-    (
-        re.compile(r"^Entry (?P<entry>\d+) already belongs to (?P<id>.*)\.$"),
-        N_("This entry already belongs to {id}; pick another entry."),
-    ),
-    (re.compile(r"^There is no entry (?P<entry>\d+)\.$"), N_("That entry no longer exists.")),
-    (
-        re.compile(r"^.* has the role '(?P<role>\w+)', which may not do '(?P<what>[\w.]+)'.*$"),
-        N_("Your role may not do this; ask the safety officer or an administrator."),
-    ),
-)
-
-_VISITOR_PARTS = {
-    "the visitor's name": N_("the visitor's name"),
-    "a phone number": N_("a phone number"),
-    "the reason for the visit": N_("the reason for the visit"),
-    "who they visit": N_("who they visit"),
-}
-_VISITOR = re.compile(r"^A visitor needs (?P<parts>.*)\.$")
-
-
 def plain(text: str) -> str:
     """Text without East-Asian ambiguous-width glyphs, which misalign Chinese terminals."""
     return text.replace(" °C", "C").replace("°C", "C").replace("–", "-").replace("…", "...")
 
 
-def translate_error(message: str) -> str:
-    """A domain error message (English) in the active language, when it is a common one."""
-    match = _VISITOR.match(message)
-    if match:
-        parts = [_(_VISITOR_PARTS.get(p, p)) for p in match.group("parts").split(", ")]
-        return _("A visitor needs {parts}.").format(parts=_(", ").join(parts))
-    for pattern, msgid in _DOMAIN_ERRORS:
-        match = pattern.match(message)
-        if match:
-            return _(msgid).format(**match.groupdict())
-    return plain(message)
+def _param(value: object) -> str:
+    from duty_console.errors import Term
+
+    if isinstance(value, (list, tuple)):
+        return _(", ").join(_param(v) for v in value)
+    if isinstance(value, Term):
+        return _(str(value))
+    return str(value)
+
+
+def translate_error(error: BaseException) -> str:
+    """An error in the active language: a ``UserError`` by its message id, else its text.
+
+    A message id the catalog lacks stays English, without the glyphs that misalign Chinese
+    terminals.
+    """
+    from duty_console.errors import UserError
+
+    if isinstance(error, UserError):
+        params = {k: _param(v) for k, v in error.params.items()}
+        text = _(error.msgid)
+        return plain(text.format(**params) if params else text)
+    return plain(str(error))

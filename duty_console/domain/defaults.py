@@ -29,6 +29,7 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
 from duty_console.errors import UserError
+from duty_console.i18n import N_
 
 
 @dataclass
@@ -51,14 +52,16 @@ def _read(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML ({exc}).") from exc
+        raise UserError(N_("{path}: not valid TOML ({why})."), path=path, why=exc) from exc
 
 
 def _fields(model: type[SQLModel], raw: dict[str, Any], path: Path, what: str) -> dict[str, Any]:
     known = set(model.model_fields)
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise UserError(f"{path}: a {what} has unknown key(s) {', '.join(unknown)}.")
+        raise UserError(
+            N_("{path}: a {what} has unknown key(s) {keys}."), path=path, what=what, keys=unknown
+        )
     return raw
 
 
@@ -89,7 +92,10 @@ def _load_areas(session: Session, base: Path, result: LoadResult) -> None:
         values = _fields(Area, raw, path, "area")
         if values.get("type") not in types:
             raise UserError(
-                f"{path}: area {values.get('code')!r} has unknown type {values.get('type')!r}."
+                N_("{path}: area '{code}' has unknown type '{type}'."),
+                path=path,
+                code=values.get("code"),
+                type=values.get("type"),
             )
         _upsert(session, Area, "code", values, result)
 
@@ -115,11 +121,13 @@ def _load_playbook(session: Session, path: Path, result: LoadResult) -> None:
     steps = data.pop("step", [])
     for key in ("key", "version", "title_zh", "title_en"):
         if key not in data:
-            raise UserError(f"{path}: the playbook lacks {key!r}.")
+            raise UserError(N_("{path}: the playbook lacks '{key}'."), path=path, key=key)
     for i, step in enumerate(steps, 1):
         unknown = sorted(set(step) - _STEP_KEYS)
         if unknown:
-            raise UserError(f"{path}: step {i} has unknown key(s) {', '.join(unknown)}.")
+            raise UserError(
+                N_("{path}: step {n} has unknown key(s) {keys}."), path=path, n=i, keys=unknown
+            )
     digest = hashlib.sha256(
         json.dumps({"head": data, "steps": steps}, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()

@@ -28,7 +28,8 @@ from duty_console.domain.screening import (
     classify,
     open_fever_entry,
 )
-from duty_console.errors import NotFound, UserError
+from duty_console.errors import NotFound, Term, UserError
+from duty_console.i18n import N_
 
 DENY_REASONS = ("not_registered", "no_mask", "fever", "other")
 _TEMP = re.compile(r"^\s*(\d{2}(?:[.,]\d{1,2})?)\s*(?:°?\s*[cC]|℃)?\s*$")
@@ -38,12 +39,14 @@ def parse_temperature(text: str, rules: Rules) -> float:
     """'36.8', '36,8', '36.8C' → 36.8; anything else is a clear error, never a guess."""
     match = _TEMP.match(text)
     if not match:
-        raise UserError(f"{text.strip()!r} is not a temperature; type it like 36.8 (°C).")
+        raise UserError(N_("'{text}' is not a temperature; type it like 36.8."), text=text.strip())
     value = round(float(match.group(1).replace(",", ".")), 1)
     if not rules.valid_min_c <= value <= rules.valid_max_c:
         raise UserError(
-            f"{value:.1f} °C is outside {rules.valid_min_c:.1f}–{rules.valid_max_c:.1f} °C; "
-            "measure again."
+            N_("{value}C is outside {low}-{high}C; measure again."),
+            value=f"{value:.1f}",
+            low=f"{rules.valid_min_c:.1f}",
+            high=f"{rules.valid_max_c:.1f}",
         )
     return value
 
@@ -51,7 +54,7 @@ def parse_temperature(text: str, rules: Rules) -> float:
 def _person(session: Session, person_id: str) -> Person:
     person = session.exec(select(Person).where(Person.person_id == person_id)).first()
     if person is None or not person.active:
-        raise NotFound(f"There is nobody with the id {person_id!r} in the roster.")
+        raise NotFound(N_("There is nobody with the id {id} in the roster."), id=person_id)
     return person
 
 
@@ -137,9 +140,13 @@ def assign_person(
     require(actor, "entry.assign")
     entry = session.get(Entry, entry_id)
     if entry is None:
-        raise NotFound(f"There is no entry {entry_id}.")
+        raise NotFound(N_("There is no entry {entry}."), entry=entry_id)
     if entry.person_id:
-        raise UserError(f"Entry {entry_id} already belongs to {entry.person_id}.")
+        raise UserError(
+            N_("Entry {entry} already belongs to {id}; pick another entry."),
+            entry=entry_id,
+            id=entry.person_id,
+        )
     _person(session, person_id)
     before = entry.status
     entry.person_id = person_id
@@ -173,9 +180,9 @@ def deny_entry(
     """Refuse entry: a ``denied`` entry with its reason."""
     require(actor, "entry.deny")
     if reason not in DENY_REASONS:
-        raise UserError(f"The reason must be one of {', '.join(DENY_REASONS)}.")
+        raise UserError(N_("The reason must be one of {reasons}."), reasons=list(DENY_REASONS))
     if reason == "other" and not note.strip():
-        raise UserError("Say why in a note when the reason is 'other'.")
+        raise UserError(N_("Say why in a note when the reason is 'other'."))
     if person_id:
         _person(session, person_id)
     entry = _add_manual_entry(
@@ -208,15 +215,15 @@ def register_visitor(
     require(actor, "visitor.register")
     problems = []
     if not name.strip():
-        problems.append("the visitor's name")
+        problems.append(Term(N_("the visitor's name")))
     if not re.fullmatch(r"\+?[0-9][0-9 -]{4,20}", phone.strip()):
-        problems.append("a phone number")
+        problems.append(Term(N_("a phone number")))
     if not reason.strip():
-        problems.append("the reason for the visit")
+        problems.append(Term(N_("the reason for the visit")))
     if not host.strip():
-        problems.append("who they visit")
+        problems.append(Term(N_("who they visit")))
     if problems:
-        raise UserError("A visitor needs " + ", ".join(problems) + ".")
+        raise UserError(N_("A visitor needs {parts}."), parts=problems)
     now = clock.now()
     visitor = Visitor(
         at=now,

@@ -13,6 +13,7 @@ from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.defaults import latest_playbook
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound
+from duty_console.i18n import N_
 
 FEVER_AT_GATE = "fever-at-gate"
 
@@ -32,7 +33,8 @@ def open_incident(
     playbook = latest_playbook(session, playbook_key)
     if playbook is None:
         raise NotFound(
-            f"There is no playbook {playbook_key!r}; run `duty-console init` to load the defaults."
+            N_("There is no playbook '{key}'; run `duty-console init` to load the defaults."),
+            key=playbook_key,
         )
     now = clock.now()
     incident = Incident(

@@ -19,6 +19,7 @@ from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
 from duty_console.domain.pinyin import name_keys
 from duty_console.errors import UserError
+from duty_console.i18n import N_
 
 REQUIRED = ("person_id", "name")
 OPTIONAL = ("kind", "grade", "class", "card_id", "guardian_name", "guardian_phone", "dorm")
@@ -87,24 +88,36 @@ def parse_roster(data: bytes, source: str = "roster") -> ParsedRoster:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UserError(
-            f"{source}: not UTF-8 (byte {exc.start}); save the file as UTF-8 CSV and try again."
+            N_("{path}: not UTF-8 (byte {byte}); save the file as UTF-8 CSV and try again."),
+            path=source,
+            byte=exc.start,
         ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
-        raise UserError(f"{source}: the file is empty; expected a header row with person_id,name.")
+        raise UserError(
+            N_("{path}: the file is empty; expected a header row with person_id,name."), path=source
+        )
     reader.fieldnames = header
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise UserError(
-            f"{source}: line 1: the header lacks {', '.join(missing)} "
-            f"(required: person_id,name; optional: {','.join(OPTIONAL)})."
+            N_(
+                "{path}: line 1: the header lacks {missing} "
+                "(required: {required}; optional: {optional})."
+            ),
+            path=source,
+            missing=missing,
+            required=",".join(REQUIRED),
+            optional=",".join(OPTIONAL),
         )
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if unknown:
         raise UserError(
-            f"{source}: line 1: unknown column(s) {', '.join(unknown)} "
-            f"(known: {','.join(REQUIRED + OPTIONAL)})."
+            N_("{path}: line 1: unknown column(s) {unknown} (known: {known})."),
+            path=source,
+            unknown=unknown,
+            known=",".join(REQUIRED + OPTIONAL),
         )
     parsed = ParsedRoster()
     seen_ids: dict[str, int] = {}
@@ -274,7 +287,7 @@ def read_roster_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from exc
+        raise UserError(N_("{path}: cannot be read ({why})."), path=path, why=exc.strerror) from exc
 
 
 def search(session: Session, query: str, limit: int = 20) -> list[Person]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from duty_console.domain.actors import Actor
-from duty_console.errors import PermissionDenied
+from duty_console.errors import PermissionDenied, Term, terms
+from duty_console.i18n import N_
 
 ALL_STAFF = frozenset({"duty", "doctor", "officer", "admin"})
 LEADS = frozenset({"doctor", "officer", "admin"})
@@ -35,7 +36,13 @@ def can(actor: Actor, capability: str) -> bool:
 def require(actor: Actor, capability: str) -> None:
     if not can(actor, capability):
         raise PermissionDenied(
-            f"{actor.name} ({actor.staff_id}) has the role {actor.role!r}, which may not do "
-            f"{capability!r}; ask a staff member with one of: "
-            f"{', '.join(sorted(CAPABILITIES[capability] - {'system'}))}."
+            N_(
+                "{name} ({staff_id}) has the role '{role}', which may not do this ({what}); "
+                "ask a staff member with one of: {roles}."
+            ),
+            name=actor.name,
+            staff_id=actor.staff_id,
+            role=Term(actor.role),
+            what=capability,
+            roles=terms(sorted(CAPABILITIES[capability] - {"system"})),
         )

@@ -18,6 +18,7 @@ from duty_console.domain.actors import ROLES, Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, UserError
+from duty_console.i18n import N_
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _STAFF_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -43,7 +44,7 @@ def check_pin(pin: str, stored: str) -> bool:
 
 def validate_pin(pin: str) -> None:
     if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise UserError("A PIN is 4 to 12 digits.")
+        raise UserError(N_("A PIN is 4 to 12 digits."))
 
 
 def add_or_update(
@@ -59,11 +60,13 @@ def add_or_update(
     """Create the staff member, or update name/role/PIN; returns (staff, created)."""
     require(actor, "staff.manage")
     if not _STAFF_ID.match(staff_id):
-        raise UserError(f"Staff id {staff_id!r} may only use letters, digits, '-' and '_'.")
+        raise UserError(
+            N_("Staff id '{id}' may only use letters, digits, '-' and '_'."), id=staff_id
+        )
     if role not in ROLES:
-        raise UserError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+        raise UserError(N_("Role '{role}' is not one of {roles}."), role=role, roles=list(ROLES))
     if not name.strip():
-        raise UserError("A staff member needs a name (--name).")
+        raise UserError(N_("A staff member needs a name (--name)."))
     if pin is not None:
         validate_pin(pin)
     now = clock.now()
@@ -97,7 +100,7 @@ def add_or_update(
 def get(session: Session, staff_id: str) -> Staff:
     staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
     if staff is None or not staff.active:
-        raise NotFound(f"There is no active staff member {staff_id!r}.")
+        raise NotFound(N_("There is no active staff member '{id}'."), id=staff_id)
     return staff
 
 
@@ -107,13 +110,13 @@ def actor_for(staff: Staff, gate: str, via: str) -> Actor:
 
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_S = 300
-WRONG_PIN = "Staff number or PIN is wrong."
-LOCKED = "Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator."
+WRONG_PIN = N_("Staff number or PIN is wrong.")
+LOCKED = N_("Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator.")
 
 
 @dataclass(frozen=True, slots=True)
 class SignInRefused:
-    """Why a sign-in failed, in one sentence (the attempt is already audited)."""
+    """Why a sign-in failed, in one sentence (the attempt is already audited): a message id."""
 
     message: str
 

@@ -10,6 +10,8 @@ import pytest
 
 from duty_console import i18n
 from duty_console.config import parse_settings
+from duty_console.domain.actors import Actor
+from duty_console.errors import UserError
 from duty_console.locale.compile import catalogs, compile_po, parse_po
 
 PACKAGE = Path(i18n.__file__).parent
@@ -17,9 +19,11 @@ LANGUAGES = ("zh_CN", "en")
 
 
 def used_msgids() -> set[str]:
-    """Every literal passed to _() or N_() in the console and in i18n.py."""
+    """Every literal passed to _() or N_() anywhere in the package (console, domain, i18n)."""
     found: set[str] = set()
-    for path in [*sorted((PACKAGE / "tui").rglob("*.py")), PACKAGE / "i18n.py"]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if (
                 isinstance(node, ast.Call)
@@ -79,16 +83,71 @@ def test_the_language_comes_from_lang_then_config_then_environment() -> None:
     assert i18n.resolve_language(None, default, {}) == "zh_CN"
 
 
-def test_common_domain_errors_read_in_chinese() -> None:
+ERRORS = ("UserError", "NotFound", "PermissionDenied", "ConfigError")
+
+
+def domain_error_calls() -> list[tuple[str, int, ast.Call]]:
+    calls = []
+    for path in sorted((PACKAGE / "domain").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ERRORS
+            ):
+                calls.append((path.name, node.lineno, node))
+    return calls
+
+
+def test_every_domain_error_is_a_message_id_with_a_chinese_text() -> None:
+    zh = catalog("zh_CN")
+    calls = domain_error_calls()
+    assert len(calls) > 15
+    for name, line, call in calls:
+        if not call.args:
+            continue
+        first = call.args[0]
+        if isinstance(first, ast.Name):  # a module constant such as staff.WRONG_PIN
+            continue
+        assert (
+            isinstance(first, ast.Call)
+            and isinstance(first.func, ast.Name)
+            and first.func.id == "N_"
+            and isinstance(first.args[0], ast.Constant)
+        ), f"{name}:{line}: raise errors with N_(...) and parameters, not a finished string"
+        msgid = first.args[0].value
+        assert msgid in zh, f"{name}:{line}: {msgid!r} has no Chinese text"
+
+
+def test_domain_errors_read_in_chinese_and_print_in_english() -> None:
+    from duty_console.domain.entries import parse_temperature, register_visitor
+    from duty_console.domain.screening import Rules
+
     i18n.set_language("zh_CN")
-    assert i18n.translate_error("'3x' is not a temperature; type it like 36.8 (°C).") == (
-        "「3x」不是体温；请按 36.8 这样输入。"
-    )
-    assert i18n.translate_error("A visitor needs the visitor's name, a phone number.") == (
-        "访客登记还缺：访客姓名、电话号码。"
-    )
-    # An unknown message stays English, without the glyphs that misalign the terminal.
-    assert i18n.translate_error("12 °C is colder than 20–30 °C.") == "12C is colder than 20-30C."
+    try:
+        with pytest.raises(UserError) as typo:
+            parse_temperature("3x", Rules())
+        assert str(typo.value) == "'3x' is not a temperature; type it like 36.8."
+        assert i18n.translate_error(typo.value) == "「3x」不是体温；请按 36.8 这样输入。"
+        with pytest.raises(UserError) as visitor:
+            register_visitor(
+                None,  # type: ignore[arg-type]
+                Actor(staff_id="T1", name="t", role="duty", gate="north", via="console"),
+                Rules(),
+                name="",
+                phone="x",
+                reason="visit",
+                host="Li",
+                temp_c=36.5,
+            )
+        assert str(visitor.value) == "A visitor needs the visitor's name, a phone number."
+        assert i18n.translate_error(visitor.value) == "访客登记还缺：访客姓名、电话号码。"
+        # An error without a catalog entry stays English, without glyphs that misalign.
+        assert i18n.translate_error(UserError("12 °C is colder than 20–30 °C.")) == (
+            "12C is colder than 20-30C."
+        )
+    finally:
+        i18n.set_language("en")
 
 
 def test_language_comes_from_lang_then_config_then_environment() -> None:

@@ -92,7 +92,7 @@ class SignInScreen(Screen[Actor]):
                     session, staff_id, pin, self._rt.gate, via, clock=self._rt.clock
                 )
         except UserError as exc:
-            self.post_message(self.Failed(translate_error(str(exc))))
+            self.post_message(self.Failed(translate_error(exc)))
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.post_message(
@@ -100,7 +100,7 @@ class SignInScreen(Screen[Actor]):
             )
         else:
             if isinstance(result, staff.SignInRefused):
-                self.post_message(self.Failed(translate_error(result.message)))
+                self.post_message(self.Failed(translate_error(UserError(result.message))))
             else:
                 self.post_message(self.Succeeded(result))
 

@@ -88,7 +88,7 @@ class FormModal(ModalScreen[Recorded | None]):
         return Label(_("enter: next field or record   esc: cancel"), classes="hint", markup=False)
 
     def fail(self, error: UserError) -> None:
-        self.show_error(translate_error(str(error)))
+        self.show_error(translate_error(error))
 
     def write(self, action: Callable[[Session], Recorded]) -> None:
         if self.busy:
@@ -103,7 +103,7 @@ class FormModal(ModalScreen[Recorded | None]):
             with self.context.rt.db.write() as session:
                 recorded = action(session)
         except UserError as exc:
-            self.post_message(self.Failed(translate_error(str(exc))))
+            self.post_message(self.Failed(translate_error(exc)))
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.post_message(
