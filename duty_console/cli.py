@@ -184,7 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
         c.cmd_doctor,
         "config, database, ports, engine lease: what is wrong and how to fix it",
     )
+
+    # The routine's commands (DESIGN §3.9): each area registers its own subcommands from its
+    # own module, ``register(add, sub, common)``, one line here per area.
+    for register in _routine_commands():
+        register(add, sub, common)
     return parser
+
+
+def _routine_commands() -> list[Callable[..., None]]:
+    return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
