@@ -31,7 +31,7 @@ class Runtime:
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""
-        return Rules(**self.settings.screening.model_dump())
+        return Rules(**self.settings.screening.rules_values())  # type: ignore[arg-type]
 
 
 def open_runtime(

@@ -50,10 +50,10 @@ async def test_a_fever_rings_and_a_normal_recheck_within_five_minutes_clears_it(
         await until(pilot, lambda: last.row is not None and last.row.id == fever_id)
         assert last.has_class("-fever")
         assert bells, "a fever rings the terminal bell"
-        await shows(pilot, "38.1C  发烧：请用接触式体温计复测")
+        await shows(pilot, "38.1C  发烧：请休息 1 分钟后复测")
         await shows(pilot, "张*明")
         await shows(pilot, "待复测 1 人 (按 r 复测)")
-        await shows(pilot, "剩 5:00")
+        await shows(pilot, "休息中")
 
         clock.advance(90)
         await shows(pilot, "剩 3:30")
@@ -65,14 +65,14 @@ async def test_a_fever_rings_and_a_normal_recheck_within_five_minutes_clears_it(
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
 
         prompt = app.screen.query_one(RecheckPrompt)
-        await until(pilot, lambda: not prompt.awaiting)
+        await until(pilot, lambda: not prompt.fevers)
         await shows(pilot, "复测正常")
         assert "待复测" not in screen_text(app)
     recheck = all_entries(db)[-1]
     assert (recheck.status, recheck.recheck_of, recheck.mode) == (
         "recheck_normal",
         fever_id,
-        "contact",
+        "manual",  # the recheck form asks first for the hand-held IR gun
     )
     assert recheck.created_by == "T001"
 
@@ -253,7 +253,8 @@ async def test_filtering_by_a_person_or_class_reaches_back_through_the_whole_log
                     "gate": "north",
                     "device": "north-ir-1",
                     "temp_c": 36.5,
-                    "mode": "body",
+                    "mode": "ir",
+                    "kind": "body",
                     "status": "normal",
                     "reason": "",
                     "note": "",
@@ -306,7 +307,7 @@ async def test_a_large_log_is_read_page_by_page(
     with db.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO entry (at, device, person_id, temp_c, mode, status, reason, note,"
-            " created_at, created_by, gate) VALUES (?, 'north-ir-1', NULL, 36.5, 'body',"
+            " created_at, created_by, gate) VALUES (?, 'north-ir-1', NULL, 36.5, 'ir',"
             " 'normal', '', '', ?, 'engine', 'north')",
             [(at, at)] * 50_000,
         )
