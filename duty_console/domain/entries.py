@@ -472,6 +472,28 @@ def rest_until(row: EntryRow, rules: Rules) -> datetime:
     return row.at + timedelta(seconds=rules.recheck_rest_s)
 
 
+def fever_status(session: Session, now: datetime, rules: Rules, tz: Any) -> dict[str, Any]:
+    """``fevers_awaiting_recheck`` and ``recheck_overdue`` of ``status`` (DESIGN §3.9)."""
+
+    def item(row: EntryRow) -> dict[str, Any]:
+        return {
+            "entry_id": row.id,
+            "at": row.at.astimezone(tz).isoformat(timespec="seconds"),
+            "gate": row.gate,
+            "person_id": row.person_id,
+            "temp_c": row.temp_c,
+            "mode": row.mode,
+            "rest_until": rest_until(row, rules).astimezone(tz).isoformat(timespec="seconds"),
+            "due_at": recheck_due(row, rules).astimezone(tz).isoformat(timespec="seconds"),
+        }
+
+    inside, overdue = split_fevers(open_fevers(session), now, rules)
+    return {
+        "fevers_awaiting_recheck": [item(row) for row in inside],
+        "recheck_overdue": [item(row) for row in overdue],
+    }
+
+
 def split_fevers(
     rows: Collection[EntryRow], now: datetime, rules: Rules
 ) -> tuple[list[EntryRow], list[EntryRow]]:

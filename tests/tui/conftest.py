@@ -30,6 +30,7 @@ def engine_reading(
     temp_c: float,
     device: str = "north-ir-1",
     gate: str = "north",
+    note: str = "",
 ) -> int:
     """Write one reading the way the engine does (the one screening path), committed on its own."""
     engine = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
@@ -44,6 +45,7 @@ def engine_reading(
             kind="body",
             at=clock.now(),
             device=device,
+            note=note,
             clock=clock,
         )
         assert entry.id is not None

@@ -138,15 +138,24 @@ async def test_registering_a_visitor(make_app: MakeApp, db: Database) -> None:
         await gate_ready(pilot)
         await pilot.press("v")
         await until(pilot, lambda: isinstance(app.screen, VisitorForm))
-        for value in ("王芳", "13800001234", "parent meeting", "李华", "36.5"):
+        for value in ("王芳", "13800001234", "parent meeting", "李华"):
             await typed(pilot, value)
             await pilot.press("enter")
+        await shows(pilot, "1 接触式体温计")
+        await pilot.press("2")  # measured with the hand-held IR gun; on to the temperature
+        await typed(pilot, "36.5")
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
         await shows(pilot, "访客 王*")
     with db.read() as session:
         visitor = session.exec(select(Visitor)).one()
     entry = all_entries(db)[-1]
-    assert (entry.visitor_id, entry.status, entry.temp_c) == (visitor.id, "normal", 36.5)
+    assert (entry.visitor_id, entry.status, entry.temp_c, entry.mode) == (
+        visitor.id,
+        "normal",
+        36.5,
+        "manual",
+    )
 
 
 async def test_a_typo_in_a_temperature_is_explained_and_nothing_is_written(

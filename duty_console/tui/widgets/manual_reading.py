@@ -6,13 +6,11 @@ fever line; the reading then takes the one screening path (``domain.intake``).
 
 from __future__ import annotations
 
-from rich.text import Text
 from sqlmodel import Session
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label, OptionList
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Label
 
 from duty_console.domain import entries
 from duty_console.domain.screening import Mode
@@ -22,17 +20,12 @@ from duty_console.tui import text
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
+from duty_console.tui.widgets.mode_choice import ModeChoice
 from duty_console.tui.widgets.person_search import PersonChoice, PersonSearch
-
-MODES = (Mode.CONTACT, Mode.MANUAL)
 
 
 class ManualReading(FormModal):
     """Who (searched, or given for a recheck), how it was measured, the temperature; Enter."""
-
-    DEFAULT_CSS = """
-    ManualReading #mode { height: auto; background: $surface; }
-    """
 
     def __init__(
         self, context: ConsoleContext, person: PersonChoice | None = None, *, recheck: bool = False
@@ -52,21 +45,13 @@ class ManualReading(FormModal):
                 yield Label(_("Recheck"), classes="title")
                 yield Label(self._preset.label, id="preset", markup=False)
             yield Label(_("Measured with (1, 2)"), classes="field-label")
-            yield OptionList(
-                *(
-                    Option(Text(f"{n}  {text.mode_label(mode, long=True)}"), id=mode.value)
-                    for n, mode in enumerate(MODES, 1)
-                ),
-                compact=True,
-                id="mode",
-            )
+            yield ModeChoice(self._default_mode, id="mode")
             yield Label(_("Temperature (for example 36.8)"), classes="field-label")
             yield Field(placeholder="36.8", id="temperature")
             yield self.error_label()
             yield self.hint_label()
 
     def on_mount(self) -> None:
-        self.query_one("#mode", OptionList).highlighted = MODES.index(self._default_mode)
         if self._preset is None:
             self.query_one(PersonSearch).focus_query()
         else:
@@ -74,18 +59,10 @@ class ManualReading(FormModal):
 
     @property
     def mode(self) -> Mode:
-        highlighted = self.query_one("#mode", OptionList).highlighted
-        return MODES[highlighted or 0]
+        return self.query_one(ModeChoice).mode
 
-    def on_key(self, event: events.Key) -> None:
-        modes = self.query_one("#mode", OptionList)
-        key = event.character
-        if modes.has_focus and key and key.isdigit() and 1 <= int(key) <= len(MODES):
-            modes.highlighted = int(key) - 1
-            self.query_one("#temperature", Input).focus()
-
-    @on(OptionList.OptionSelected, "#mode")
-    def _mode_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ModeChoice.Chosen)
+    def _mode_chosen(self, event: ModeChoice.Chosen) -> None:
         event.stop()
         self.query_one("#temperature", Input).focus()
 
