@@ -20,8 +20,9 @@ from duty_console.tui import text
 from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.live import LiveState
+from duty_console.tui.log_source import LogFilter
 from duty_console.tui.widgets.close_fever import CloseFever
-from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
+from duty_console.tui.widgets.entry_log import EntryLog
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
