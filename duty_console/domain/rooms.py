@@ -166,6 +166,13 @@ def choose_room(session: Session, illness: str = "respiratory") -> RoomState | N
     return None
 
 
+def known_person(session: Session, person_id: str) -> Person:
+    person = session.exec(select(Person).where(Person.person_id == person_id)).first()
+    if person is None:
+        raise NotFound(N_("There is no person '{person}' in the roster."), person=person_id)
+    return person
+
+
 def open_stay(session: Session, person_id: str) -> IsolationStay | None:
     return session.exec(
         select(IsolationStay).where(
@@ -227,9 +234,7 @@ def admit(
         person_id = person_id or incident.person_id
     if not person_id:
         raise UserError(N_("Say who is admitted: a person, an entry or an incident with a person."))
-    person = session.exec(select(Person).where(Person.person_id == person_id)).first()
-    if person is None:
-        raise NotFound(N_("There is no person '{person}' in the roster."), person=person_id)
+    known_person(session, person_id)
     if incident is None:
         incident = _open_incident_for(session, person_id)
     illness = illness or None
