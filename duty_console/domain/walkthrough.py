@@ -770,6 +770,7 @@ def incidents_status(session: Session, now: datetime) -> list[dict[str, Any]]:
                 else {
                     "n": nxt.n,
                     "title": nxt.row.title_en,
+                    "title_zh": nxt.row.title_zh,
                     "role": nxt.owner_role,
                     "due_at": None
                     if nxt.row.due_at is None
