@@ -39,6 +39,15 @@ from duty_console.errors import NotFound, PermissionDenied, Term, UserError
 from duty_console.i18n import N_
 
 REALERT_MIN = 2
+# How the timeline names an entry's status (the gate screen's words, the same msgids).
+ENTRY_WORDS = {
+    "normal": N_("normal"),
+    "fever": N_("fever"),
+    "recheck_normal": N_("recheck ok"),
+    "fever_confirmed": N_("fever confirmed: to the isolation room"),
+    "invalid": N_("invalid"),
+    "denied": N_("refused"),
+}
 ESCALATE_MIN = 10
 ESCALATION_CHAIN = ("duty", "officer", "admin")
 _RANK = {"duty": 0, "doctor": 1, "officer": 2, "admin": 3, "system": 4}
@@ -557,6 +566,7 @@ class TimelineItem:
     who: str
     what: str  # msgid with {params}
     params: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # a step's recorded fields
 
 
 def timeline(session: Session, incident: Incident) -> list[TimelineItem]:
@@ -582,7 +592,7 @@ def timeline(session: Session, incident: Incident) -> list[TimelineItem]:
                     N_("Gate entry: {temp} ({status})"),
                     {
                         "temp": "-" if e.temp_c is None else f"{e.temp_c:.1f}C",
-                        "status": Term(e.status),
+                        "status": Term(ENTRY_WORDS.get(e.status, e.status)),
                     },
                 )
             )
@@ -597,13 +607,13 @@ def timeline(session: Session, incident: Incident) -> list[TimelineItem]:
                 )
             )
         elif s.done_at:
-            recorded = json.loads(s.fields) if s.fields else {}
-            detail = "; ".join(f"{k}={v}" for k, v in recorded.items())
-            if s.note:
-                detail = f"{detail}; {s.note}" if detail else s.note
             items.append(
                 TimelineItem(
-                    s.done_at, s.done_by, N_("Step {n} done {detail}"), {"n": s.n, "detail": detail}
+                    s.done_at,
+                    s.done_by,
+                    N_("Step {n} done {detail}"),
+                    {"n": s.n, "detail": s.note},
+                    json.loads(s.fields) if s.fields else {},
                 )
             )
         if s.acknowledged_at:

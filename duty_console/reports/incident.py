@@ -37,6 +37,23 @@ def say(msgid: str, params: dict[str, Any] | None = None) -> str:
     return plain(text)
 
 
+def fields_text(recorded: dict[str, str]) -> str:
+    """A step's recorded fields with their labels: "axillary temperature (C) 38.3; ..."."""
+    parts = []
+    for key, value in recorded.items():
+        known = walkthrough.STEP_FIELDS.get(key)
+        parts.append(f"{say(known.label) if known else key} {value}")
+    return "; ".join(parts)
+
+
+def render(item: walkthrough.TimelineItem) -> str:
+    """One timeline line in the active language."""
+    text = say(item.what, item.params).strip()
+    if item.fields:
+        text = f"{text} {fields_text(item.fields)}".strip()
+    return clean(text)
+
+
 def clean(value: object) -> str:
     return _CONTROL.sub("", "" if value is None else str(value))
 
@@ -123,13 +140,12 @@ def build(session: Session, incident: Incident, now: datetime, tz: Any) -> Incid
                 _local(r.due_at, tz),
                 f"{done} ({status})" if done else status,
                 r.done_by,
-                "; ".join(f"{k}={val}" for k, val in v.recorded().items()),
+                fields_text(v.recorded()),
                 clean(note),
             ]
         )
     timeline = [
-        (_local(i.at, tz), i.who, clean(say(i.what, i.params)))
-        for i in walkthrough.timeline(session, incident)
+        (_local(i.at, tz), i.who, render(i)) for i in walkthrough.timeline(session, incident)
     ]
     record = IncidentRecord(plain(title), facts, header, rows, timeline)
     if incident.drill:

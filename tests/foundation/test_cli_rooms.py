@@ -102,14 +102,16 @@ def test_a_confirmed_fever_is_walked_to_closing_with_the_commands_alone(
 
     md = cli("incident", "show", str(incident), "--format", "md", "--lang", "en")
     assert md.code == 0, md.err
-    assert "axillary_c=38.3" in md.out and "guardian_name=张春梅" in md.out
+    assert "axillary temperature (C) 38.3" in md.out and "张春梅" in md.out
     assert "Admitted to room ISO-1" in md.out and "张春梅" in md.out
     out = tmp_path / "incident.xlsx"
-    xlsx = cli("incident", "show", str(incident), "--format", "xlsx", "--output", out)
+    xlsx = cli(
+        "incident", "show", str(incident), "--format", "xlsx", "--output", out, "--lang", "en"
+    )
     assert xlsx.code == 0, xlsx.err
     book = load_workbook(out)
     cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value]
-    assert any("axillary_c=38.3" in c for c in cells)
+    assert any("axillary temperature (C) 38.3" in c for c in cells)
     assert len(book.worksheets) == 2  # the record and its timeline
 
 

@@ -9,7 +9,9 @@ the forms' workers; the countdown ticks every second from the injected clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from sqlmodel import Session, select
 from textual import on, work
@@ -22,7 +24,7 @@ from duty_console.db.models import Incident, Person
 from duty_console.domain import rooms, walkthrough
 from duty_console.domain.pinyin import mask_name
 from duty_console.i18n import N_, _, language, plain
-from duty_console.reports.incident import say
+from duty_console.reports.incident import render, say
 from duty_console.tui import text
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
@@ -30,6 +32,7 @@ from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.step_form import FormField, StepForm
 
+TITLE_CELLS = 40  # the steps list's titles; the chosen step shows its whole title above
 STATE_MARK = {"done": "v", "skipped": "-", "overdue": "!", "open": " "}
 STATE_WORDS = (N_("done"), N_("skipped"), N_("overdue"), N_("open"), N_("closed"))
 
@@ -61,7 +64,7 @@ def read_walk(session: Session, incident_id: int, role: str, context: ConsoleCon
     title = "" if playbook is None else (playbook.title_zh if zh else playbook.title_en)
     views = walkthrough.for_role(walkthrough.steps(session, incident, now), role)
     lines = [
-        (item.at.astimezone(tz).strftime("%H:%M"), item.who, say(item.what, item.params))
+        (item.at.astimezone(tz).strftime("%H:%M"), item.who, render(item))
         for item in walkthrough.timeline(session, incident)
     ]
     stay = walkthrough.room_of(session, incident_id)
@@ -168,7 +171,7 @@ class WalkthroughScreen(ActionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("", _("No."), _("Step"), _("Role"), _("Due"))
+        table.add_columns("", _("No."), _("Due"), _("Role"), _("Step"))
         self.watch(self.app, "data_generation", self._data_changed, init=False)
         self.set_interval(1.0, self._tick)
         table.focus()
@@ -203,16 +206,16 @@ class WalkthroughScreen(ActionScreen):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        tz = self.context.tz
         for v in walk.steps:
             style = {"overdue": "bold red", "done": "dim", "skipped": "dim"}.get(v.state, "")
-            due = "" if v.row.due_at is None else v.row.due_at.astimezone(tz).strftime("%H:%M")
+            due = _when(v.row.due_at, self.context)
+            title = Text(_shorten(plain(v.row.title_zh if zh else v.row.title_en)), style=style)
             table.add_row(
                 Text(STATE_MARK[v.state], style=style),
                 Text(str(v.n), style=style),
-                Text(plain(v.row.title_zh if zh else v.row.title_en), style=style),
-                Text(text.role_label(v.owner_role), style=style),
                 Text(due, style=style),
+                Text(text.role_label(v.owner_role), style=style),
+                title,
                 key=str(v.n),
             )
         if first:
@@ -486,3 +489,25 @@ class WalkthroughScreen(ActionScreen):
 
 def _illness(choice: str | None) -> str | None:
     return choice if choice in rooms.ILLNESSES else None
+
+
+def _shorten(title: str) -> str:
+    """At most TITLE_CELLS terminal cells, ending in '...' (the ellipsis glyph misaligns)."""
+    if cell_len(title) <= TITLE_CELLS:
+        return title
+    out = ""
+    for ch in title:
+        if cell_len(out + ch) > TITLE_CELLS - 3:
+            break
+        out += ch
+    return out + "..."
+
+
+def _when(at: datetime | None, context: ConsoleContext) -> str:
+    """HH:MM today, MM-DD HH:MM another day (a daily step is due tomorrow)."""
+    if at is None:
+        return ""
+    local = at.astimezone(context.tz)
+    if local.date() == context.now().astimezone(context.tz).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
