@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import Entry, Person, Visitor
-from duty_console.domain import audit
+from duty_console.domain import audit, walkthrough
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
@@ -83,6 +83,9 @@ def _add_manual_entry(session: Session, actor: Actor, clock: Clock, **fields: An
 
 def _after_status(session: Session, actor: Actor, entry: Entry, clock: Clock) -> None:
     if entry.status == FEVER_CONFIRMED and entry.person_id:
+        # A drill's simulated fever belongs to the drill, not to a real incident.
+        if walkthrough.drill_for(session, entry.person_id, entry.id) is not None:
+            return
         open_incident(
             session, actor, FEVER_AT_GATE, person_id=entry.person_id, entry_id=entry.id, clock=clock
         )

@@ -546,6 +546,61 @@ def close_incident(
     return incident
 
 
+def drill_for(session: Session, person_id: str | None, entry_id: int | None) -> Incident | None:
+    """The open drill of a fever-at-gate for this person, which takes their confirmed fever.
+
+    A drill's simulated fever reaches the gate like a real one; it belongs to the drill (which
+    records the entry) and must not open a real incident. Call before ``open_incident``.
+    """
+    if not person_id:
+        return None
+    drill = session.exec(
+        select(Incident)
+        .where(
+            Incident.person_id == person_id,
+            Incident.state == "open",
+            col(Incident.drill).is_(True),
+            Incident.playbook_key == "fever-at-gate",
+        )
+        .order_by(col(Incident.id).desc())
+    ).first()
+    if drill is not None and drill.entry_id is None and entry_id is not None:
+        drill.entry_id = entry_id
+        session.add(drill)
+        session.flush()
+    return drill
+
+
+def drill_entry_ids(session: Session, since: datetime, until: datetime) -> set[int]:
+    """Entries that belong to drills (a drill person's entries while the drill ran), which
+    reports and statistics leave out."""
+    out: set[int] = set()
+    drills = session.exec(
+        select(Incident).where(
+            col(Incident.drill).is_(True),
+            col(Incident.person_id).is_not(None),
+            Incident.opened_at < until,
+        )
+    )
+    for drill in drills:
+        end = min(drill.closed_at or until, until)
+        start = max(drill.opened_at, since)
+        if end < start:
+            continue
+        out.update(
+            i
+            for i in session.exec(
+                select(Entry.id).where(
+                    Entry.person_id == drill.person_id, Entry.at >= start, Entry.at <= end
+                )
+            )
+            if i is not None
+        )
+        if drill.entry_id is not None:
+            out.add(drill.entry_id)
+    return out
+
+
 def list_incidents(session: Session, *, include_closed: bool = False) -> list[Incident]:
     stmt = select(Incident).order_by(col(Incident.id).desc())
     if not include_closed:

@@ -33,7 +33,7 @@ from devices.measure import Trigger, make_trigger
 from devices.profile import Profile
 from duty_console.db.connect import Database
 from duty_console.db.models import Device, Entry, Person
-from duty_console.domain import audit
+from duty_console.domain import audit, walkthrough
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
@@ -357,14 +357,16 @@ class Writer(threading.Thread):
         row["recheck_of"] = fever_id
         if row["status"] == FEVER_CONFIRMED:
             self._insert(session, [row], inserted)
-            open_incident(
-                session,
-                self.actor,
-                FEVER_AT_GATE,
-                person_id=person_id,
-                entry_id=inserted[-1][0],
-                clock=self.clock,
-            )
+            # A drill's simulated fever belongs to the drill, not to a real incident.
+            if walkthrough.drill_for(session, person_id, inserted[-1][0]) is None:
+                open_incident(
+                    session,
+                    self.actor,
+                    FEVER_AT_GATE,
+                    person_id=person_id,
+                    entry_id=inserted[-1][0],
+                    clock=self.clock,
+                )
             return None
         return row
 

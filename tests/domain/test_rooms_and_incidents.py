@@ -243,3 +243,32 @@ def test_status_carries_rooms_incidents_and_next_steps(
     assert snap["cluster_proposals"] == []
     with runtime.db.read() as s:
         assert s.exec(select(Entry)).first() is not None
+
+
+def test_a_drills_simulated_fever_belongs_to_the_drill_and_leaves_the_counts(
+    runtime: Runtime, clock: ManualClock, duty_actor: Actor, officer_actor: Actor
+) -> None:
+    db = runtime.db
+    with db.write() as s:
+        drill = open_incident(
+            s, officer_actor, "fever-at-gate", person_id="S1005", drill=True, clock=clock
+        )
+        drill_id = drill.id
+    opened_at = clock.now()
+    clock.advance(30)
+    confirmed = None
+    for temp in (38.3, 38.2):  # the simulated fever and its recheck reach the gate
+        with db.write() as s:
+            confirmed = record_manual_reading(
+                s, duty_actor, runtime.rules, temp_c=temp, person_id="S1005", clock=clock
+            )
+            confirmed_id = confirmed.id
+        clock.advance(70)
+    with db.read() as s:
+        incidents = s.exec(select(Incident).where(Incident.person_id == "S1005")).all()
+        assert [(i.id, i.drill, i.entry_id) for i in incidents] == [(drill_id, True, confirmed_id)]
+        ids = walkthrough.drill_entry_ids(s, opened_at, clock.now())
+        entries = s.exec(select(Entry.id).where(Entry.person_id == "S1005")).all()
+        assert set(entries) == ids and len(ids) == 2
+        assert count_open_incidents(s) == 0
+        assert clusters.proposals(s, clock.now(), TZ) == []

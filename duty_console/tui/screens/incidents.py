@@ -14,10 +14,12 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
 
+from duty_console import simulated_gate
 from duty_console.db.models import Person, Playbook
 from duty_console.domain import clusters, rooms, walkthrough
-from duty_console.domain.incidents import open_incident
+from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
 from duty_console.domain.pinyin import mask_name
+from duty_console.errors import UserError
 from duty_console.i18n import N_, _, language
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
@@ -25,6 +27,20 @@ from duty_console.tui.screens.walkthrough import WalkthroughScreen
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.step_form import FormField, StepForm
+
+SIMULATED = "simulated-fever"  # the drill choice that sends a fever through the simulator
+
+
+def drill_person(session: Session) -> tuple[str, str]:
+    """A student with a card for a drill's simulated fever (the first on the roster)."""
+    person = session.exec(
+        select(Person)
+        .where(Person.kind == "student", col(Person.card_id).is_not(None))
+        .order_by(col(Person.person_id))
+    ).first()
+    if person is None or not person.card_id:
+        raise UserError(N_("A simulated fever needs a student with a card on the roster."))
+    return person.person_id, person.card_id
 
 
 @dataclass(frozen=True)
@@ -205,27 +221,39 @@ class IncidentsScreen(ActionScreen):
         if self.listing is None:
             return
         context = self.context
+        choices = list(self.listing.playbooks)
+        if simulated_gate.available():
+            title = dict(choices).get(FEVER_AT_GATE, FEVER_AT_GATE)
+            label = _("{playbook}, with a simulated fever at the gate").format(playbook=title)
+            choices.insert(0, (SIMULATED, label))
 
         def start(session: Session, choice: str | None, values: dict[str, str]) -> Recorded:
-            person = values.get("person") or None
-            if person:
-                rooms.known_person(session, person)
+            simulate = choice == SIMULATED
+            person_id = values.get("person") or None
+            card = None
+            if person_id:
+                card = rooms.known_person(session, person_id).card_id
+            if simulate and not card:
+                person_id, card = drill_person(session)
             incident = open_incident(
                 session,
                 context.actor,
-                choice or "fever-at-gate",
-                person_id=person,
+                FEVER_AT_GATE if simulate else (choice or FEVER_AT_GATE),
+                person_id=person_id,
                 drill=True,
                 clock=context.clock,
             )
-            return Recorded(_("Drill {id} started.").format(id=incident.id))
+            message = _("Drill {id} started.").format(id=incident.id)
+            if simulate and card and simulated_gate.fever_arrival(card):
+                message += " " + _("A simulated fever is on its way to the gate.")
+            return Recorded(message)
 
         self.app.push_screen(
             StepForm(
                 context,
                 _("Start a drill"),
                 start,
-                choices=self.listing.playbooks,
+                choices=choices,
                 choice_label=_("Playbook"),
                 fields=[FormField("person", _("Student or staff number (optional)"))],
             ),
