@@ -183,7 +183,8 @@ def cmd_incident_show(args: argparse.Namespace) -> int:
             from duty_console.domain.permissions import require
 
             require(actor, "export")
-        built = record.build(session, incident, now, tz)
+        paperwork = args.format in ("md", "xlsx")
+        built = record.build(session, incident, now, tz, full_name=paperwork)
         views = walkthrough.steps(session, incident, now)
         info: dict[str, Any] = {
             "id": incident.id,

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from duty_console.db.models import Incident, Person
 from duty_console.domain import walkthrough
+from duty_console.domain.pinyin import mask_name
 from duty_console.errors import Term
 from duty_console.i18n import N_, _, language, plain
 
@@ -79,7 +80,10 @@ def _local(value: datetime | None, tz: Any) -> str:
     return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def build(session: Session, incident: Incident, now: datetime, tz: Any) -> IncidentRecord:
+def build(
+    session: Session, incident: Incident, now: datetime, tz: Any, *, full_name: bool = True
+) -> IncidentRecord:
+    """The record; ``full_name`` only for the paperwork (an export role), else masked."""
     playbook = walkthrough.playbook_of(session, incident)
     zh = language() == "zh_CN"
     person = (
@@ -88,6 +92,7 @@ def build(session: Session, incident: Incident, now: datetime, tz: Any) -> Incid
         else None
     )
     stay = walkthrough.room_of(session, incident.id)  # type: ignore[arg-type]
+    name = "" if person is None else person.name if full_name else mask_name(person.name)
     title = say(N_("Incident {id}"), {"id": incident.id})
     if incident.drill:
         title += " " + say(N_("(DRILL)"))
@@ -100,7 +105,7 @@ def build(session: Session, incident: Incident, now: datetime, tz: Any) -> Incid
         (say(N_("State")), say(incident.state)),
         (say(N_("Opened")), f"{_local(incident.opened_at, tz)} {incident.created_by}"),
         (say(N_("Closed")), f"{_local(incident.closed_at, tz)} {incident.closed_by}".strip()),
-        (say(N_("Person")), clean(f"{incident.person_id or '-'} {person.name if person else ''}")),
+        (say(N_("Person")), clean(f"{incident.person_id or '-'} {name}")),
         (say(N_("Class")), clean(person.class_name if person else "")),
         (say(N_("Gate")), incident.gate),
     ]

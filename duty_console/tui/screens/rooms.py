@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Label
 from duty_console.db.models import Incident, Person
 from duty_console.domain import rooms
 from duty_console.domain.pinyin import mask_name
+from duty_console.errors import UserError
 from duty_console.i18n import N_, _
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
@@ -224,12 +225,21 @@ class RoomsScreen(ActionScreen):
         context = self.context
         choices = [(f"incident:{c.incident_id}", c.label) for c in self.board.candidates]
         by_id = {f"incident:{c.incident_id}": c for c in self.board.candidates}
-        fields = [FormField("reason", _("Reason"), _("fever confirmed at the gate"))]
+        fields = [
+            FormField("reason", _("Reason"), _("fever confirmed at the gate")),
+            FormField("observe", _("Observation period in hours (optional)")),
+        ]
         if not choices:
             fields.insert(0, FormField("person", _("Student or staff number"), required=True))
 
         def admit(session: Session, choice: str | None, values: dict[str, str]) -> Recorded:
             candidate = by_id.get(choice or "")
+            try:
+                hours = float(values["observe"]) if values.get("observe") else None
+            except ValueError:
+                raise UserError(
+                    N_("'{text}' is not a number of hours."), text=values["observe"]
+                ) from None
             stay = rooms.admit(
                 session,
                 context.actor,
@@ -237,6 +247,7 @@ class RoomsScreen(ActionScreen):
                 person_id=values.get("person") or (candidate.person_id if candidate else None),
                 incident_id=candidate.incident_id if candidate else None,
                 reason=values.get("reason", ""),
+                observe_hours=hours,
                 clock=context.clock,
             )
             return Recorded(_("Admitted to room {room}.").format(room=stay.room_code))
