@@ -9,16 +9,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from duty_console.config import Settings
+from duty_console.db import schema
 from duty_console.db.connect import Database
 from duty_console.db.models import AuditRecord, Entry, Incident
-from duty_console.domain import clusters, rooms, walkthrough
-from duty_console.domain.actors import Actor
+from duty_console.domain import clusters, defaults, people, rooms, walkthrough
+from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.entries import record_manual_reading
 from duty_console.domain.incidents import open_incident
 from duty_console.domain.snapshot import count_open_incidents, snapshot
 from duty_console.errors import PermissionDenied, UserError
+from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
+from tests.pg import PgServer
 
 TZ = ZoneInfo("Asia/Shanghai")
 DOCTOR = Actor(staff_id="T003", name="陈静", role="doctor", gate="north", via="console")
@@ -272,3 +276,40 @@ def test_a_drills_simulated_fever_belongs_to_the_drill_and_leaves_the_counts(
         assert set(entries) == ids and len(ids) == 2
         assert count_open_incidents(s) == 0
         assert clusters.proposals(s, clock.now(), TZ) == []
+
+
+@pytest.mark.postgres
+def test_the_walk_and_the_rules_run_on_postgresql(
+    pg_server: PgServer, settings: Settings, clock: ManualClock, duty_actor: Actor
+) -> None:
+    db = Database(pg_server.url(pg_server.create_database()))
+    try:
+        schema.upgrade(db)
+        installer = system_actor(gate="north", name="installer")
+        with db.write() as s:
+            defaults.load_defaults(s, installer, DEFAULTS_DIR)
+            people.import_roster(s, installer, (SAMPLE_DIR / "roster.csv").read_bytes())
+        runtime = Runtime(settings=settings, db=db, clock=clock)
+        incident = confirmed_fever(runtime, duty_actor)
+        officer = Actor(staff_id="T002", name="王强", role="officer", gate="north")
+        with db.write() as s:
+            rooms.admit(s, duty_actor, None, incident_id=incident.id, clock=clock)
+        finish_open_steps(db, clock, incident.id, officer)
+        clock.advance(3 * 3600)
+        with db.write() as s:
+            rooms.release(s, duty_actor, "ISO-1", disposition="hospital", clock=clock)
+            assert walkthrough.alerts(s, clock.now()) == []
+            clock.advance(9 * 3600)  # step 9 (8 h after departure) is overdue now
+            assert [a.n for a in walkthrough.alerts(s, clock.now())] == [9]
+            assert walkthrough.escalate_overdue(s, clock.now(), clock=clock)
+            rooms.disinfect_room(
+                s, duty_actor, "ISO-1", agent="chlorine", concentration="500 mg/L", clock=clock
+            )
+            walkthrough.close_incident(s, officer, incident.id, clock=clock)
+        with db.read() as s:
+            assert [r.state for r in rooms.list_rooms(s)] == ["ready", "ready"]
+            assert clusters.proposals(s, clock.now(), TZ) == []
+            snap = snapshot(s, site_name="x", gate="north", tz=TZ, now=clock.now())
+            assert snap["incidents"] == []
+    finally:
+        db.dispose()
