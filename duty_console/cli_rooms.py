@@ -30,6 +30,14 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def _done(args: argparse.Namespace, sentence: str, **data: Any) -> None:
+    """What a write command prints: the sentence, or with --format json the facts."""
+    if getattr(args, "format", "text") == "json":
+        _print_json({"ok": True, **data})
+    else:
+        print(sentence)
+
+
 # -- room ------------------------------------------------------------------------------------
 
 
@@ -66,7 +74,13 @@ def cmd_room_admit(args: argparse.Namespace) -> int:
             clock=rt.clock,
         )
         linked = f", incident {stay.incident_id}" if stay.incident_id else ""
-        print(f"{stay.person_id} admitted to room {stay.room_code}{linked}.")
+        _done(
+            args,
+            f"{stay.person_id} admitted to room {stay.room_code}{linked}.",
+            room=stay.room_code,
+            person_id=stay.person_id,
+            incident_id=stay.incident_id,
+        )
     return 0
 
 
@@ -84,10 +98,15 @@ def cmd_room_release(args: argparse.Namespace) -> int:
             note=args.note or "",
             clock=rt.clock,
         )
-        print(
+        _done(
+            args,
             f"{stay.person_id} left room {stay.room_code} ({stay.disposition}"
             f"{': ' + stay.collected_by if stay.collected_by else ''}); the room now needs its "
-            "after-use disinfection."
+            "after-use disinfection.",
+            room=stay.room_code,
+            person_id=stay.person_id,
+            disposition=stay.disposition,
+            collected_by=stay.collected_by,
         )
     return 0
 
@@ -105,8 +124,12 @@ def cmd_room_disinfect(args: argparse.Namespace) -> int:
             note=args.note or "",
             clock=rt.clock,
         )
-        print(
-            f"Room {args.room} disinfected ({record.agent}, {record.concentration}); it is ready."
+        _done(
+            args,
+            f"Room {args.room} disinfected ({record.agent}, {record.concentration}); it is ready.",
+            room=args.room,
+            agent=record.agent,
+            concentration=record.concentration,
         )
     return 0
 
@@ -288,7 +311,13 @@ def cmd_incident_open(args: argparse.Namespace) -> int:
                 clock=rt.clock,
             )
         kind = "Drill" if incident.drill else "Incident"
-        print(f"{kind} {incident.id} opened ({incident.playbook_key}).")
+        _done(
+            args,
+            f"{kind} {incident.id} opened ({incident.playbook_key}).",
+            id=incident.id,
+            playbook=incident.playbook_key,
+            drill=incident.drill,
+        )
     return 0
 
 
@@ -310,7 +339,9 @@ def cmd_incident_step(args: argparse.Namespace) -> int:
             walkthrough.skip_step(
                 session, actor, args.id, args.step, reason=args.note or "", clock=rt.clock
             )
-            print(f"Incident {args.id}: step {args.step} skipped.")
+            _done(
+                args, f"Incident {args.id}: step {args.step} skipped.", id=args.id, step=args.step
+            )
         else:
             walkthrough.do_step(
                 session,
@@ -321,7 +352,7 @@ def cmd_incident_step(args: argparse.Namespace) -> int:
                 note=args.note or "",
                 clock=rt.clock,
             )
-            print(f"Incident {args.id}: step {args.step} done.")
+            _done(args, f"Incident {args.id}: step {args.step} done.", id=args.id, step=args.step)
     return 0
 
 
@@ -330,7 +361,7 @@ def cmd_incident_note(args: argparse.Namespace) -> int:
     actor = cli_actor(rt)
     with rt.db.write() as session:
         walkthrough.add_note(session, actor, args.id, args.text, step_n=args.step, clock=rt.clock)
-    print(f"Incident {args.id}: note added.")
+    _done(args, f"Incident {args.id}: note added.", id=args.id)
     return 0
 
 
@@ -339,7 +370,12 @@ def cmd_incident_ack(args: argparse.Namespace) -> int:
     actor = cli_actor(rt)
     with rt.db.write() as session:
         walkthrough.acknowledge(session, actor, args.id, args.step, clock=rt.clock)
-    print(f"Incident {args.id}: overdue step {args.step} acknowledged.")
+    _done(
+        args,
+        f"Incident {args.id}: overdue step {args.step} acknowledged.",
+        id=args.id,
+        step=args.step,
+    )
     return 0
 
 
@@ -350,14 +386,22 @@ def cmd_incident_close(args: argparse.Namespace) -> int:
         incident = walkthrough.close_incident(
             session, actor, args.id, note=args.note or "", clock=rt.clock
         )
-        print(f"Incident {incident.id} closed.")
+        sentence = f"Incident {incident.id} closed."
+        data: dict[str, Any] = {"id": incident.id, "drill": incident.drill}
         if incident.drill:
             sc = walkthrough.score(session, incident)
             skipped = ", ".join(str(s.n) for s in sc.skipped) or "none"
-            print(
-                f"Drill score: {sc.percent}% ({sc.on_time} of {len(sc.timed)} timed steps within "
-                f"their limit); skipped: {skipped}."
+            sentence += (
+                f"\nDrill score: {sc.percent}% ({sc.on_time} of {len(sc.timed)} timed steps "
+                f"within their limit); skipped: {skipped}."
             )
+            data["score"] = {
+                "percent": sc.percent,
+                "on_time": sc.on_time,
+                "timed": len(sc.timed),
+                "skipped": [{"n": s.n, "reason": s.reason} for s in sc.skipped],
+            }
+        _done(args, sentence, **data)
     return 0
 
 
@@ -384,17 +428,20 @@ def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", metavar="R")
     p.add_argument("--illness", choices=list(rooms.ILLNESSES))
     p.add_argument("--observe-hours", type=float, metavar="H", help="an observation period")
+    fmt(p)
     p = room_cmd("release", cmd_room_release, "a person leaves the room, with a disposition")
     p.add_argument("room", metavar="ROOM")
     p.add_argument("--disposition", required=True, choices=list(rooms.DISPOSITIONS))
     p.add_argument("--who", metavar="W", help="the guardian who collected the person")
     p.add_argument("--person", metavar="ID", help="which occupant, when there are several")
     p.add_argument("--note", metavar="N")
+    fmt(p)
     p = room_cmd("disinfect", cmd_room_disinfect, "record the room's after-use disinfection")
     p.add_argument("room", metavar="ROOM")
     p.add_argument("--agent", required=True, metavar="A")
     p.add_argument("--concentration", required=True, metavar="C", help='e.g. "1000 mg/L"')
     p.add_argument("--note", metavar="N")
+    fmt(p)
 
     incident = sub.add_parser("incident", help="escalation checklists and drills")
     inc_sub = incident.add_subparsers(title="action", metavar="ACTION", required=True)
@@ -417,6 +464,7 @@ def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--person", metavar="ID")
     p.add_argument("--drill", action="store_true", help="a drill: scored, never in reports")
     p.add_argument("--cluster", metavar="KEY", help="a proposed cluster, e.g. class:1-1")
+    fmt(p)
     p = inc_cmd("step", cmd_incident_step, "do a step (with its fields) or skip it (with a reason)")
     p.add_argument("id", type=int, metavar="N")
     p.add_argument("step", type=int, metavar="STEP")
@@ -425,13 +473,17 @@ def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
     how.add_argument("--skip", action="store_true", help="needs --note with the reason")
     p.add_argument("--note", metavar="T")
     p.add_argument("--field", action="append", metavar="KEY=VALUE")
+    fmt(p)
     p = inc_cmd("note", cmd_incident_note, "add a note to an incident's timeline")
     p.add_argument("id", type=int, metavar="N")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--step", type=int, metavar="STEP")
+    fmt(p)
     p = inc_cmd("ack", cmd_incident_ack, "acknowledge an overdue step (stops its alert)")
     p.add_argument("id", type=int, metavar="N")
     p.add_argument("step", type=int, metavar="STEP")
+    fmt(p)
     p = inc_cmd("close", cmd_incident_close, "close an incident (a drill prints its score)")
     p.add_argument("id", type=int, metavar="N")
     p.add_argument("--note", metavar="T")
+    fmt(p)

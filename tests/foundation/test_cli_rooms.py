@@ -123,9 +123,19 @@ def test_a_drill_from_the_command_line_is_scored(cli: Cli, gate: Database) -> No
     closed = cli("incident", "close", str(incident))
     assert closed.code == 0, closed.err
     assert "Drill score:" in closed.out and "skipped: 7, 10" in closed.out
+    shown = json.loads(cli("incident", "show", str(incident), "--format", "json").out)
+    assert shown["drill"] is True and shown["score"]["timed"] > 0
+    assert [s["n"] for s in shown["score"]["skipped"]] == [7, 10]
+    second = cli("incident", "open", "suspected-case-in-isolation", "--drill", "--format", "json")
+    assert json.loads(second.out) == {
+        "ok": True,
+        "id": incident + 1,
+        "playbook": "suspected-case-in-isolation",
+        "drill": True,
+    }
     status = json.loads(cli("status", "--format", "json").out)
     assert all(i["id"] != incident for i in status["incidents"])
-    assert gate.path is not None and count(gate.path, "incident") == 1
+    assert gate.path is not None and count(gate.path, "incident") == 2
 
 
 def test_unknown_room_playbook_and_field_are_one_sentence(cli: Cli, gate: Database) -> None:
