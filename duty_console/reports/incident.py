@@ -166,7 +166,7 @@ def build(
                 record.score.append(
                     say(N_("Step {n} skipped: {reason}"), {"n": s.n, "reason": s.reason})
                 )
-            elif s.took_minutes is not None:
+            elif s.took_minutes is not None and s.on_time is not None:
                 record.score.append(
                     say(
                         N_("Step {n}: {took} min against {limit} min ({verdict})"),
@@ -174,11 +174,13 @@ def build(
                             "n": s.n,
                             "took": s.took_minutes,
                             "limit": s.limit_minutes,
-                            "verdict": Term(
-                                N_("on time") if s.on_time in (True, None) else N_("late")
-                            ),
+                            "verdict": Term(N_("on time") if s.on_time else N_("late")),
                         },
                     )
+                )
+            elif s.took_minutes is not None:
+                record.score.append(
+                    say(N_("Step {n}: {took} min (no limit)"), {"n": s.n, "took": s.took_minutes})
                 )
     return record
 
