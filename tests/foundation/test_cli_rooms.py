@@ -78,6 +78,8 @@ def test_a_confirmed_fever_is_walked_to_closing_with_the_commands_alone(
     assert refused.code == 1
     assert "Step 3 needs: axillary temperature" in refused.err
 
+    formula = cli("incident", "step", str(incident), "1", "--done", "--note", "=2+3")
+    assert formula.code == 0, formula.err
     work_through(cli, incident, leave={9})
     refused = cli("incident", "close", str(incident))
     assert refused.code == 1 and "open step(s): 9" in refused.err
@@ -113,6 +115,7 @@ def test_a_confirmed_fever_is_walked_to_closing_with_the_commands_alone(
     cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value]
     assert any("axillary temperature (C) 38.3" in c for c in cells)
     assert len(book.worksheets) == 2  # the record and its timeline
+    assert "'=2+3" in cells  # a spreadsheet never runs a note as a formula
 
 
 def test_a_drill_from_the_command_line_is_scored(cli: Cli, gate: Database) -> None:
