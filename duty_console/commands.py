@@ -155,7 +155,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.read() as session:
         snap = snapshot(
-            session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
+            session,
+            site_name=rt.settings.site.name,
+            gate=rt.gate,
+            tz=tz,
+            now=rt.clock.now(),
+            rules=rt.rules,
         )
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))
@@ -174,6 +179,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
             f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
         )
+    for key, label in (
+        ("recheck_overdue", "RECHECK OVERDUE"),
+        ("fevers_awaiting_recheck", "Awaiting recheck"),
+    ):
+        for f in snap[key]:
+            print(
+                f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
+                f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
+            )
     for r in snap["rooms"]:
         print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
     for i in snap["incidents"]:

@@ -29,6 +29,7 @@ from duty_console.db.models import (
 from duty_console.domain import audit, walkthrough
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.incidents import FROM_DEPARTURE, IMMEDIATELY_MIN
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, Term, UserError
 from duty_console.i18n import N_
@@ -390,21 +391,23 @@ def release(
 
 
 def _start_departure_steps(session: Session, incident_id: int, left_at: datetime) -> None:
+    """The incident's steps timed from the departure fall due ``limit_minutes`` after it."""
     incident = session.get(Incident, incident_id)
     if incident is None:
         return
     limits = {
         p.n: p.limit_minutes
         for p in session.exec(
-            select(PlaybookStep).where(
-                PlaybookStep.playbook_id == incident.playbook_id,
-                PlaybookStep.limit_from == "departure",
-            )
+            select(PlaybookStep).where(PlaybookStep.playbook_id == incident.playbook_id)
         )
     }
-    for step in session.exec(select(IncidentStep).where(IncidentStep.incident_id == incident_id)):
-        if step.n in limits and step.done_at is None and not step.skipped:
-            step.due_at = left_at + timedelta(minutes=limits[step.n])
+    for step in session.exec(
+        select(IncidentStep).where(
+            IncidentStep.incident_id == incident_id, IncidentStep.timed_from == FROM_DEPARTURE
+        )
+    ):
+        if step.done_at is None and not step.skipped:
+            step.due_at = left_at + timedelta(minutes=limits.get(step.n, 0) or IMMEDIATELY_MIN)
             session.add(step)
 
 

@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from duty_console.db.models import Incident, Shift, Staff
 from duty_console.domain import clusters, health
+from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
+from duty_console.domain.screening import Rules
 from duty_console.domain.walkthrough import incidents_status
 
 
@@ -31,7 +33,13 @@ def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def snapshot(
-    session: Session, *, site_name: str, gate: str, tz: Any, now: datetime
+    session: Session,
+    *,
+    site_name: str,
+    gate: str,
+    tz: Any,
+    now: datetime,
+    rules: Rules | None = None,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -64,6 +72,7 @@ def snapshot(
         "incidents": incidents_status(session, now),
         "cluster_proposals": clusters.proposals_status(session, now, tz),
         "on_duty": on_duty(session, now),
+        **fever_status(session, now, rules or Rules(), tz),
     }
 
 

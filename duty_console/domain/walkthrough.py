@@ -34,11 +34,15 @@ from duty_console.db.models import (
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.incidents import FEVER_AT_GATE, FROM_DEPARTURE
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, PermissionDenied, Term, UserError
 from duty_console.i18n import N_
 
 REALERT_MIN = 2
+# A step timed from the step before it (PlaybookStep.timed_from), besides the opening and the
+# departure of incidents.py: its deadline is set when that step is done.
+FROM_PREVIOUS = "previous"
 # How the timeline names an entry's status (the gate screen's words, the same msgids).
 ENTRY_WORDS = {
     "normal": N_("normal"),
@@ -75,7 +79,7 @@ class StepView:
     row: IncidentStep
     fields: tuple[str, ...]
     skippable: bool
-    limit_from: str
+    timed_from: str  # opening | previous | departure
     limit_minutes: int
     limit_text_zh: str
     limit_text_en: str
@@ -163,7 +167,7 @@ def steps(session: Session, incident: Incident, now: datetime) -> list[StepView]
                 row=row,
                 fields=tuple(f for f in (p.fields if p else "").split(",") if f.strip()),
                 skippable=bool(p and p.skippable),
-                limit_from=p.limit_from if p else "open",
+                timed_from=p.timed_from if p else row.timed_from,
                 limit_minutes=p.limit_minutes if p else 0,
                 limit_text_zh=p.limit_text_zh if p else "",
                 limit_text_en=p.limit_text_en if p else "",
@@ -251,7 +255,7 @@ def _start_following(session: Session, incident: Incident, done: StepView, at: d
     """A step whose limit counts from the previous step gets its deadline now."""
     rules = _playbook_steps(session, incident.playbook_id)
     nxt = rules.get(done.n + 1)
-    if nxt is None or nxt.limit_from != "previous":
+    if nxt is None or nxt.timed_from != FROM_PREVIOUS:
         return
     row = session.exec(
         select(IncidentStep).where(IncidentStep.incident_id == incident.id, IncidentStep.n == nxt.n)
@@ -356,7 +360,7 @@ def complete_departure_steps(
     if incident is None or incident.state != "open":
         return
     for view in steps(session, incident, clock.now()):
-        if view.limit_from == "departure" and not view.finished:
+        if view.timed_from == FROM_DEPARTURE and not view.finished:
             do_step(session, actor, incident_id, view.n, fields=fields, clock=clock)
 
 
@@ -546,28 +550,48 @@ def close_incident(
     return incident
 
 
-def drill_for(session: Session, person_id: str | None, entry_id: int | None) -> Incident | None:
-    """The open drill of a fever-at-gate for this person, which takes their confirmed fever.
+def drill_for(session: Session, entry: Entry) -> Incident | None:
+    """The open fever-at-gate drill of this entry's person, which takes their confirmed fever.
 
-    A drill's simulated fever reaches the gate like a real one; it belongs to the drill (which
-    records the entry) and must not open a real incident. Call before ``open_incident``.
+    A drill's simulated fever reaches the gate like a real one; it belongs to the drill (whose
+    gate steps it does, as a real one does its incident's) and must not open a real incident.
     """
-    if not person_id:
+    if not entry.person_id:
         return None
     drill = session.exec(
         select(Incident)
         .where(
-            Incident.person_id == person_id,
+            Incident.person_id == entry.person_id,
             Incident.state == "open",
             col(Incident.drill).is_(True),
-            Incident.playbook_key == "fever-at-gate",
+            Incident.playbook_key == FEVER_AT_GATE,
         )
         .order_by(col(Incident.id).desc())
     ).first()
-    if drill is not None and drill.entry_id is None and entry_id is not None:
-        drill.entry_id = entry_id
+    if drill is None:
+        return None
+    if drill.entry_id is None:
+        drill.entry_id = entry.id
         session.add(drill)
-        session.flush()
+    entry.incident_id = drill.id
+    session.add(entry)
+    first = session.get(Entry, entry.recheck_of) if entry.recheck_of else None
+    done_by = {"recheck": entry, "fever": first}
+    events = {
+        p.n: p.gate_event
+        for p in session.exec(
+            select(PlaybookStep).where(PlaybookStep.playbook_id == drill.playbook_id)
+        )
+        if p.gate_event in done_by
+    }
+    for step in session.exec(select(IncidentStep).where(IncidentStep.incident_id == drill.id)):
+        source = done_by.get(events.get(step.n, ""))
+        if source is not None and step.done_at is None and not step.skipped:
+            step.done_at = source.at
+            step.done_by = source.created_by
+            step.entry_id = source.id
+            session.add(step)
+    session.flush()
     return drill
 
 
@@ -787,9 +811,9 @@ def score(session: Session, incident: Incident) -> DrillScore:
         on_time = None
         if row.done_at is not None and not row.skipped:
             start = incident.opened_at
-            if v.limit_from == "previous":
+            if v.timed_from == FROM_PREVIOUS:
                 start = previous_done
-            elif v.limit_from == "departure" and row.due_at is not None:
+            elif v.timed_from == FROM_DEPARTURE and row.due_at is not None:
                 start = row.due_at - timedelta(minutes=v.limit_minutes)
             took = round((row.done_at - start).total_seconds() / 60, 1)
             if row.due_at is not None:

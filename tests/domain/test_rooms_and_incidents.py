@@ -34,12 +34,12 @@ def confirmed_fever(runtime: Runtime, actor: Actor, person_id: str = "S1001") ->
     assert isinstance(clock, ManualClock)
     with runtime.db.write() as s:
         record_manual_reading(
-            s, actor, runtime.rules, temp_c=38.1, person_id=person_id, mode="ir", clock=clock
+            s, actor, runtime.rules, temp_c=38.1, person_id=person_id, mode="manual", clock=clock
         )
     clock.advance(90)
     with runtime.db.write() as s:
-        entry = record_manual_reading(
-            s, actor, runtime.rules, temp_c=38.0, person_id=person_id, mode="ir", clock=clock
+        entry, _decision = record_manual_reading(
+            s, actor, runtime.rules, temp_c=38.0, person_id=person_id, mode="manual", clock=clock
         )
         assert entry.status == "fever_confirmed"
         incident = s.exec(select(Incident).where(Incident.entry_id == entry.id)).one()
@@ -56,7 +56,7 @@ def finish_open_steps(db: Database, clock: ManualClock, incident_id: int, actor:
     with db.write() as s:
         inc = walkthrough.get_incident(s, incident_id)
         for v in walkthrough.steps(s, inc, clock.now()):
-            if v.finished or v.limit_from == "departure":
+            if v.finished or v.timed_from == "departure":
                 continue
             if v.skippable:
                 walkthrough.skip_step(
@@ -263,8 +263,14 @@ def test_a_drills_simulated_fever_belongs_to_the_drill_and_leaves_the_counts(
     confirmed = None
     for temp in (38.3, 38.2):  # the simulated fever and its recheck reach the gate
         with db.write() as s:
-            confirmed = record_manual_reading(
-                s, duty_actor, runtime.rules, temp_c=temp, person_id="S1005", clock=clock
+            confirmed, _decision = record_manual_reading(
+                s,
+                duty_actor,
+                runtime.rules,
+                temp_c=temp,
+                person_id="S1005",
+                mode="manual",
+                clock=clock,
             )
             confirmed_id = confirmed.id
         clock.advance(70)

@@ -39,7 +39,7 @@ def confirmed_fever(db: Database, person_id: str = "S1001") -> None:
     for temp in (38.2, 38.1):
         with db.write() as s:
             record_manual_reading(
-                s, duty, Rules(), temp_c=temp, person_id=person_id, mode="ir", clock=clock
+                s, duty, Rules(), temp_c=temp, person_id=person_id, mode="manual", clock=clock
             )
         clock.advance(90)
 
@@ -78,7 +78,7 @@ def test_a_confirmed_fever_is_walked_to_closing_with_the_commands_alone(
     assert refused.code == 1
     assert "Step 3 needs: axillary temperature" in refused.err
 
-    formula = cli("incident", "step", str(incident), "1", "--done", "--note", "=2+3")
+    formula = cli("incident", "step", str(incident), "6", "--done", "--note", "=2+3")
     assert formula.code == 0, formula.err
     work_through(cli, incident, leave={9})
     refused = cli("incident", "close", str(incident))

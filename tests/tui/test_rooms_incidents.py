@@ -37,8 +37,8 @@ FIELD_VALUES = {
 def confirmed_fever(db: Database, clock: ManualClock, actor: Actor, person: str = "S1001") -> int:
     for temp in (38.1, 38.0):
         with db.write() as s:
-            entry = record_manual_reading(
-                s, actor, Rules(), temp_c=temp, person_id=person, mode="ir", clock=clock
+            entry, _decision = record_manual_reading(
+                s, actor, Rules(), temp_c=temp, person_id=person, mode="manual", clock=clock
             )
         clock.advance(90)
     with db.read() as s:

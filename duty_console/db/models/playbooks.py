@@ -41,8 +41,11 @@ class PlaybookStep(SQLModel, table=True):
     detail_zh: str = Field(default="")
     detail_en: str = Field(default="")
     requires_note: bool = Field(default=False)
+    # Done at the gate by a reading: "fever" (the first), "recheck", "contact" (axillary).
+    gate_event: str = Field(default="", max_length=16)
+    # "opening": limit_minutes after the incident opens; "departure": after the person leaves;
+    # "previous": after the step before it is done (its deadline is set then).
+    timed_from: str = Field(default="opening", max_length=16)
     # Fields that must be filled to do the step (keys of domain.walkthrough.STEP_FIELDS).
     fields: str = Field(default="", max_length=255)
     skippable: bool = Field(default=False)  # only with a reason
-    # What the limit counts from: the opening, the previous step done, or the person leaving.
-    limit_from: str = Field(default="open", max_length=16)  # open | previous | departure

@@ -1,7 +1,7 @@
 """isolation rooms, the incident walkthrough and drills
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import duty_console.db.types
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,9 +26,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("fields", _Str(length=255), nullable=False, server_default=""))
         batch_op.add_column(
             sa.Column("skippable", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(
-            sa.Column("limit_from", _Str(length=16), nullable=False, server_default="open")
         )
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.add_column(
@@ -96,5 +93,5 @@ def downgrade() -> None:
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_column("cluster_key")
     with op.batch_alter_table("playbook_step", schema=None) as batch_op:
-        for name in ("limit_from", "skippable", "fields"):
+        for name in ("skippable", "fields"):
             batch_op.drop_column(name)
