@@ -622,6 +622,12 @@ def drill_entry_ids(session: Session, since: datetime, until: datetime) -> set[i
         )
         if drill.entry_id is not None:
             out.add(drill.entry_id)
+        # Readings the drill claimed (its simulated fever) carry its id.
+        out.update(
+            i
+            for i in session.exec(select(Entry.id).where(Entry.incident_id == drill.id))
+            if i is not None
+        )
     return out
 
 

@@ -319,3 +319,17 @@ def test_the_walk_and_the_rules_run_on_postgresql(
             assert snap["incidents"] == []
     finally:
         db.dispose()
+
+
+def test_each_role_sees_its_own_open_steps_first(
+    runtime: Runtime, clock: ManualClock, duty_actor: Actor
+) -> None:
+    incident = confirmed_fever(runtime, duty_actor)
+    with runtime.db.read() as s:
+        views = walkthrough.steps(s, walkthrough.get_incident(s, incident.id), clock.now())
+    doctor_first = walkthrough.for_role(views, "doctor")
+    open_doctor = [v.n for v in views if v.row.role == "doctor" and not v.finished]
+    assert [v.n for v in doctor_first[: len(open_doctor)]] == open_doctor
+    current = walkthrough.current_step(views, "duty")
+    assert current is not None and current.row.role == "duty" and not current.finished
+    assert all(v.finished for v in walkthrough.for_role(views, "duty")[-2:])  # done steps last

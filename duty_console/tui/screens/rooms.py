@@ -159,7 +159,11 @@ class RoomsScreen(ActionScreen):
             who = ", ".join(mask_name(o.name) for o in r.occupants)
             since = ""
             if r.occupants:
-                since = r.occupants[0].entered_at.astimezone(tz).strftime("%H:%M")
+                first = r.occupants[0]
+                since = first.entered_at.astimezone(tz).strftime("%H:%M")
+                if first.observe_until is not None:
+                    until = first.observe_until.astimezone(tz).strftime("%m-%d %H:%M")
+                    since += " " + _("observed until {time}").format(time=until)
             elif r.last_left_at is not None and r.state == "needs_disinfection":
                 since = _("left {time}").format(
                     time=r.last_left_at.astimezone(tz).strftime("%H:%M")
