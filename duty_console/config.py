@@ -99,6 +99,15 @@ class AccessSettings(_Section):
     )
 
 
+class IncidentSettings(_Section):
+    escalate_min: int = Field(
+        default=10,
+        ge=1,
+        le=1440,
+        description="an overdue step nobody acknowledged escalates one role up after this long",
+    )
+
+
 class DeviceSettings(_Section):
     name: str
     role: Literal["thermometer", "id-reader"]
@@ -136,6 +145,7 @@ class Settings(_Section):
     site: SiteSettings = Field(default_factory=SiteSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)

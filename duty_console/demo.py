@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from devices.simulator import Simulator, open_pty
+from duty_console import simulated_gate
 from duty_console.config import parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
@@ -106,6 +107,16 @@ class Arrivals(threading.Thread):
         self.mean_gap_s = mean_gap_s
         self.stop_event = threading.Event()
         self._rechecks: list[tuple[float, str]] = []  # (monotonic due time, card)
+        self._drills: list[tuple[float, str]] = []  # (monotonic due time, card) for drills
+        self._lock = threading.Lock()
+
+    def drill_fever(self, card: str) -> None:
+        """A drill's simulated fever: this card now with a fever, rechecked (still a fever) after
+        the rest, so the gate confirms it as on the day."""
+        now = time.monotonic()
+        with self._lock:
+            self._drills.append((now, card))
+            self._drills.append((now + 65.0, card))
 
     def _arrive(self, card: str, temp: float | None) -> None:
         self.reader.present_card(card)
@@ -127,6 +138,13 @@ class Arrivals(threading.Thread):
         arrivals = 0
         while not self.stop_event.wait(self.rng.uniform(0.5, 1.5) * self.mean_gap_s):
             now = time.monotonic()
+            with self._lock:
+                drills = [d for d in self._drills if d[0] <= now]
+                if drills:
+                    self._drills.remove(drills[0])
+            if drills:
+                self._arrive(drills[0][1], round(self.rng.uniform(37.8, 38.6), 1))
+                continue
             due = [r for r in self._rechecks if r[0] <= now]
             if due:
                 # Back from the shade for the recheck, after the rest and inside the window.
@@ -232,9 +250,11 @@ class Demo:
             cards, thermometer, reader, seed=self.seed, mean_gap_s=self.mean_gap_s
         )
         self.arrivals.start()
+        simulated_gate.register(self.arrivals.drill_fever)
         return rt, staff_service.actor_for(officer, self.gate, "demo")
 
     def close(self) -> None:
+        simulated_gate.register(None)
         if self.arrivals is not None:
             self.arrivals.stop_event.set()
         if self.engine is not None:

@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "incident.open": ALL_STAFF | {"system"},
     "incident.step": ALL_STAFF,
     "incident.close": LEADS,
+    "incident.cluster": frozenset({"officer", "admin"}),
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),

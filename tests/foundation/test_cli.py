@@ -41,6 +41,8 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
+    "room",
+    "incident",
 ]
 LEAVES = [
     ["tui"],
@@ -61,6 +63,17 @@ LEAVES = [
     ["audit", "verify"],
     ["status"],
     ["doctor"],
+    ["room", "list"],
+    ["room", "admit"],
+    ["room", "release"],
+    ["room", "disinfect"],
+    ["incident", "list"],
+    ["incident", "show"],
+    ["incident", "open"],
+    ["incident", "step"],
+    ["incident", "note"],
+    ["incident", "ack"],
+    ["incident", "close"],
 ]
 
 

@@ -6,7 +6,7 @@ from duty_console.db.models.base import Stamped
 from duty_console.db.models.devices import Device, EngineLease
 from duty_console.db.models.entries import ENTRY_STATUSES, Entry, Visitor
 from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSession
-from duty_console.db.models.incidents import Incident, IncidentStep
+from duty_console.db.models.incidents import Incident, IncidentNote, IncidentStep
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
 from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
@@ -26,6 +26,7 @@ __all__ = [
     "Entry",
     "Handover",
     "Incident",
+    "IncidentNote",
     "IncidentStep",
     "IsolationRoom",
     "IsolationStay",
