@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    return []
+    from duty_console import cli_timers
+
+    return [cli_timers.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,14 @@ from duty_console.errors import UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
-from duty_console.runtime import Runtime, cli_actor, mapped_staff_id, open_runtime, unix_user
+from duty_console.runtime import (
+    Runtime,
+    cli_actor,
+    mapped_staff_id,
+    open_runtime,
+    timers_schedule,
+    unix_user,
+)
 
 
 def _not_yet(what: str, issue: str) -> int:
@@ -155,7 +162,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.read() as session:
         snap = snapshot(
-            session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
+            session,
+            site_name=rt.settings.site.name,
+            gate=rt.gate,
+            tz=tz,
+            now=rt.clock.now(),
+            timers_schedule=timers_schedule(rt),
         )
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))
@@ -174,6 +186,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
             f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
         )
+    states = [t["state"] for t in snap["timers"]]
+    print(
+        f"Timers: {states.count('overdue')} overdue, {states.count('due')} due, "
+        f"{states.count('running')} running, {states.count('ok')} ok"
+    )
     for r in snap["rooms"]:
         print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
     for i in snap["incidents"]:

@@ -89,7 +89,7 @@ def _local_time(value: str) -> str:
 
 
 class TimersSettings(_Section):
-    """Disinfection and ventilation timers (the schedules themselves are data/defaults/areas.toml)."""
+    """Disinfection and ventilation timers (the schedules are in data/defaults/areas.toml)."""
 
     realert_min: int = Field(
         default=15, ge=1, le=1440, description="An overdue task alerts again this often"

@@ -25,6 +25,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "incident.close": LEADS,
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
+    "alert.manage": ALL_STAFF | {"system"},
+    "alert.acknowledge": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
 }
 

@@ -17,6 +17,7 @@ from duty_console.db.models import (
     Staff,
 )
 from duty_console.domain import health
+from duty_console.domain import timers as timers_domain
 
 
 def _iso(value: datetime | None, tz: Any) -> str | None:
@@ -84,7 +85,13 @@ def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def snapshot(
-    session: Session, *, site_name: str, gate: str, tz: Any, now: datetime
+    session: Session,
+    *,
+    site_name: str,
+    gate: str,
+    tz: Any,
+    now: datetime,
+    timers_schedule: timers_domain.Schedule | None = None,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -111,8 +118,9 @@ def snapshot(
             "holder": engine.holder,
         },
         "devices": devices,
-        # Timers arrive with the timers issue; the key is here so scripts can rely on it.
-        "timers": [],
+        "timers": timers_domain.status_timers(
+            session, now, timers_schedule or timers_domain.Schedule(tz=tz)
+        ),
         "rooms": rooms(session),
         "incidents": incidents(session, now),
         "on_duty": on_duty(session, now),
