@@ -1,0 +1,41 @@
+"""The engine's timer jobs: explicit ids, coalesce, misfire grace; rebuilt at start."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from duty_console.domain import alerts
+from duty_console.engine.scheduler import SWEEP_ID, add_timer_jobs, run_sweep
+from duty_console.runtime import Runtime
+
+
+def test_the_jobs_are_built_from_the_tables_and_the_config(runtime: Runtime) -> None:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)  # jobs added to a running store replace those with their id
+    try:
+        _check_jobs(scheduler, runtime)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _check_jobs(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
+    ids = add_timer_jobs(scheduler, runtime)
+    assert ids == [SWEEP_ID, "timers.reminder.0900", "timers.reminder.1300", "timers.reminder.1700"]
+    for job in scheduler.get_jobs():
+        assert job.coalesce is True
+        assert job.max_instances == 1
+        assert job.misfire_grace_time and job.misfire_grace_time > 0
+    reminder = scheduler.get_job("timers.reminder.1300")
+    assert str(reminder.trigger.timezone) == "Asia/Shanghai"
+    # Built again at the next start: the same jobs, no duplicates.
+    assert add_timer_jobs(scheduler, runtime) == ids
+    assert len(scheduler.get_jobs()) == len(ids)
+
+
+def test_the_sweep_writes_alert_rows_that_a_restart_keeps(runtime: Runtime) -> None:
+    first = run_sweep(runtime)
+    assert first is not None and first.raised
+    again = run_sweep(runtime)  # a restarted engine: nothing new, nothing lost
+    assert again is not None and not again.raised
+    with runtime.db.read() as session:
+        assert len(alerts.active(session)) == len(first.raised)
