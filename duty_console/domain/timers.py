@@ -49,7 +49,7 @@ from duty_console.domain import alerts, audit
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
-from duty_console.errors import NotFound, UserError
+from duty_console.errors import NotFound, Term, UserError
 from duty_console.i18n import N_
 from duty_console.paths import DEFAULTS_DIR
 
@@ -229,14 +229,14 @@ def parse_concentration(text: str, agent: Agent) -> float:
         raise UserError(
             N_("'{text}' is not a concentration of {agent}; type it like {example}."),
             text=text,
-            agent=agent.name_en,
+            agent=Term(agent.name_en),
             example=f"{_num(agent.low or 1)} {agent.unit}".strip(),
         ) from None
     if not math.isfinite(value) or value <= 0:
         raise UserError(
             N_("'{text}' is not a concentration of {agent}; type it like {example}."),
             text=text,
-            agent=agent.name_en,
+            agent=Term(agent.name_en),
             example=f"{_num(agent.low or 1)} {agent.unit}".strip(),
         )
     return value
@@ -580,19 +580,16 @@ def record_disinfection(
             if not (concentration or "").strip():
                 raise UserError(
                     N_("Give the concentration of {agent} used (expected {range})."),
-                    agent=chosen.name_en,
+                    agent=Term(chosen.name_en),
                     range=chosen.range_text(low, high),
                 )
             value = parse_concentration(concentration or "", chosen)
             if not low <= value <= high:
                 raise UserError(
-                    N_(
-                        "{value} is outside the range for {agent} in a {area_type}: "
-                        "expected {range}."
-                    ),
+                    N_("{value} is outside the range for {agent} in {area}: expected {range}."),
                     value=f"{_num(value)} {chosen.unit}",
-                    agent=chosen.name_en,
-                    area_type=atype.name_en.lower(),
+                    agent=Term(chosen.name_en),
+                    area=area.code,
                     range=chosen.range_text(low, high),
                 )
             stored_conc = f"{_num(value)} {chosen.unit}"
@@ -646,10 +643,8 @@ def start_ventilation(
     area, atype = find_area(session, area_code)
     if atype.ventilation_minutes <= 0:
         raise UserError(
-            N_("{area} has no timed airing ({area_type}: {why})."),
+            N_("{area} has no timed airing (continuous or natural ventilation)."),
             area=area.code,
-            area_type=atype.name_en,
-            why=N_("continuous or natural ventilation"),
         )
     running = open_session(session, area.code)
     if running is not None:

@@ -166,7 +166,7 @@ def test_a_disinfection_keeps_who_when_agent_concentration_and_note(
 @pytest.mark.parametrize(
     ("agent", "conc", "expected"),
     [
-        (None, "1000 mg/L", "outside the range for chlorine in a classroom: expected 250-500 mg/L"),
+        (None, "1000 mg/L", "outside the range for chlorine in C7-2: expected 250-500 mg/L"),
         (None, None, r"Give the concentration of chlorine used \(expected 250-500 mg/L\)"),
         ("alcohol", "95%", "expected 70-80 %"),
         ("bleach-ish", "5", "not a known disinfectant"),

@@ -68,8 +68,7 @@ def test_refusals_are_one_sentence_and_write_nothing(cli: Cli, empty_db: Path) -
     wrong = cli("disinfect", "C7-1", "--concentration", "2000 mg/L")
     assert wrong.code == 1
     assert wrong.err.strip() == (
-        "duty-console: 2000 mg/L is outside the range for chlorine in a classroom: "
-        "expected 250-500 mg/L."
+        "duty-console: 2000 mg/L is outside the range for chlorine in C7-1: expected 250-500 mg/L."
     )
     assert cli("disinfect", "NOPE", "--concentration", "300").code == 1
     assert cli("ventilate", "stop", "C7-2").code == 1
