@@ -499,6 +499,11 @@ def compute_timers(
     return out
 
 
+def area_type_names(session: Session) -> dict[str, tuple[str, str]]:
+    """Area type key → (Chinese name, English name)."""
+    return {a.key: (a.name_zh, a.name_en) for a in session.exec(select(AreaType))}
+
+
 def status_timers(session: Session, now: datetime, sched: Schedule) -> list[dict[str, Any]]:
     """The ``timers`` of ``status --format json`` (DESIGN §3.4/§3.9), most urgent first."""
     return [t.as_dict(sched.tz) for t in compute_timers(session, now, sched)]

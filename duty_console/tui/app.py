@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from textual import on, work
@@ -45,6 +46,7 @@ from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
 from duty_console.tui.screens.not_built import NotBuiltScreen
 from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.timers import TimersScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
 from duty_console.tui.views import VIEWS, view_label
 from duty_console.tui.widgets.form import FormModal
@@ -53,6 +55,7 @@ from duty_console.tui.widgets.person_search import PersonSearch
 # The views that are built: name (VIEWS) → its screen, made with the console's context.
 VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "gate": GateScreen,
+    "timers": TimersScreen,
 }
 
 
@@ -165,6 +168,7 @@ class DutyConsoleApp(App[int]):
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._seen_id: int | None = None
+        self._alert_seen: datetime | None = None
         self._history: list[str] = []
         self._tty_fd: int | None = None
 
@@ -247,12 +251,21 @@ class DutyConsoleApp(App[int]):
         state = message.state
         if self.database_problem:
             self.database_problem = ""
-        if self._seen_id is not None and state.is_new_fever(self._seen_id):
+        new_fever = self._seen_id is not None and state.is_new_fever(self._seen_id)
+        if new_fever or self._rings_for_alert(state):
             self.bell()
+        self._alert_seen = state.alert_newest or self._alert_seen
         self._seen_id = max(self._seen_id or 0, state.latest_id)
         self.live = state
         if message.changed:
             self.data_generation += 1
+
+    def _rings_for_alert(self, state: LiveState) -> bool:
+        """An alert was raised or re-alerted since the last read (not at start: old news)."""
+        newest = state.alert_newest
+        if newest is None or self._seen_id is None:
+            return False
+        return self._alert_seen is None or newest > self._alert_seen
 
     @on(DatabaseFailed)
     def _database_failed(self, message: DatabaseFailed) -> None:

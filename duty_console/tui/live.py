@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from duty_console.domain import entries, health
+from duty_console.domain import alerts, entries, health
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import FEVER, FEVER_CONFIRMED, Rules
-from duty_console.runtime import Runtime
+from duty_console.runtime import Runtime, timers_schedule
 
 _FEVERS = (FEVER, FEVER_CONFIRMED)
 
@@ -24,6 +25,11 @@ class LiveState:
     engine_alive: bool
     devices_online: int
     devices_total: int
+    # Timers and alerts (every console, whichever view): overdue tasks, and the newest time an
+    # alert was raised or re-alerted (the console rings when it moves forward).
+    timers_overdue: int = 0
+    alerts_active: int = 0
+    alert_newest: datetime | None = None
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a fever (first or confirmed)?"""
@@ -43,4 +49,16 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         )
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-    return LiveState(latest, newest, awaiting, engine.alive, online, total)
+        overdue = timers_domain.overdue_count(session, now, timers_schedule(rt))
+        mark = alerts.alert_mark(session)
+    return LiveState(
+        latest,
+        newest,
+        awaiting,
+        engine.alive,
+        online,
+        total,
+        timers_overdue=overdue,
+        alerts_active=mark.unacknowledged,
+        alert_newest=mark.newest,
+    )
