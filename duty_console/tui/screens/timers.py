@@ -138,7 +138,7 @@ class TimersScreen(ActionScreen):
             "timers.airing",
             "v",
             "airing",
-            N_("airing"),
+            N_("air"),
             N_("Start or stop the airing of the selected area"),
             "hygiene.record",
         ),
