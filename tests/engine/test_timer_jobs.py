@@ -39,3 +39,26 @@ def test_the_sweep_writes_alert_rows_that_a_restart_keeps(runtime: Runtime) -> N
     assert again is not None and not again.raised
     with runtime.db.read() as session:
         assert len(alerts.active(session)) == len(first.raised)
+
+
+def test_the_demo_opens_on_a_realistic_morning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from duty_console.db.connect import Database
+    from duty_console.demo import DEMO_AIRING, DEMO_OVERDUE, prepare_database
+    from duty_console.domain import timers
+
+    db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        prepare_database(db, "north")
+        prepare_database(db, "north")  # a kept --db: nothing seeded twice
+        now = datetime.now(UTC)
+        with db.read() as session:
+            found = timers.compute_timers(session, now, timers.Schedule())
+        running = [(x.area_code, x.kind) for x in found if x.state == timers.RUNNING]
+        overdue = [(x.area_code, x.kind) for x in found if x.state == timers.OVERDUE]
+        assert running == [(DEMO_AIRING, timers.VENTILATION)]
+        assert overdue == [(DEMO_OVERDUE, timers.DISINFECTION)]
+        assert sum(1 for x in found if x.state == timers.OK) > 30
+    finally:
+        db.dispose()
