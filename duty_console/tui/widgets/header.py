@@ -71,8 +71,10 @@ class ConsoleHeader(Horizontal):
     def _show_live(self, live: LiveState | None) -> None:
         overdue = self.query_one("#overdue", Label)
         count = live.timers_overdue if live is not None else 0
-        # Every view shows overdue disinfection and airing; the Timers view (:timers) lists them.
+        # Every view shows overdue disinfection and airing (short: 80 columns are tight in
+        # English); the Timers view (:timers) lists them.
         overdue.update(_("overdue {count}").format(count=count) if count else "")
+        overdue.tooltip = _("Overdue disinfection or airing: see :timers") if count else None
         overdue.set_class(bool(count), "-bad")
         overdue.display = bool(count)
         engine = self.query_one("#engine", Label)
