@@ -153,3 +153,16 @@ async def test_the_screen_in_chinese_fits_80_columns(
         await timers_ready(pilot)
         shown = screen_text(app)
         assert "通风中" in shown and "超时" in shown
+
+
+async def test_help_and_the_palette_list_the_timers_actions(
+    make_app: MakeApp, db: Database, clock: ManualClock, duty_actor: Actor
+) -> None:
+    a_morning_of_timers(db, clock, duty_actor)
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await timers_ready(pilot)
+        entries = [title for title, _key, _row in screen.palette_entries()]
+        assert "timers: Start or stop the airing of the selected area" in entries
+        await pilot.press("question_mark")
+        await shows(pilot, "Record a disinfection of the selected area")
