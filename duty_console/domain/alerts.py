@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import ALERT_SEVERITIES, Alert
@@ -40,6 +40,8 @@ from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, UserError
 from duty_console.i18n import N_, _
+
+_PG_ALERT_LOCK = 0x414C5254  # pg_advisory_xact_lock key: one raiser at a time (one per subject)
 
 KIND_TIMER_OVERDUE = "timer.overdue"
 KIND_TIMER_REMINDER = "timer.reminder"
@@ -79,6 +81,10 @@ def raise_alert(
     require(actor, "alert.manage")
     if severity not in ALERT_SEVERITIES:
         raise ValueError(f"severity must be one of {ALERT_SEVERITIES}")
+    if session.get_bind().dialect.name == "postgresql":
+        # Two gates' engines sweep the same tables: the check and the insert must not interleave
+        # (SQLite's BEGIN IMMEDIATE already serialises writers).
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_ALERT_LOCK})
     existing = get_active(session, subject)
     if existing is not None:
         return existing, False
