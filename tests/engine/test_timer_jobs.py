@@ -62,3 +62,25 @@ def test_the_demo_opens_on_a_realistic_morning(tmp_path) -> None:  # type: ignor
         assert sum(1 for x in found if x.state == timers.OK) > 30
     finally:
         db.dispose()
+
+
+def test_a_started_engine_sweeps_at_once_and_stops_cleanly(runtime: Runtime) -> None:
+    import time
+
+    from duty_console.engine.runner import Engine
+
+    engine = Engine(runtime, devices=[])
+    engine.start()
+    try:
+        assert {j.id for j in engine.scheduler.get_jobs()} >= {SWEEP_ID, "timers.reminder.0900"}
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with runtime.db.read() as session:
+                if alerts.active(session):
+                    break
+            time.sleep(0.1)
+        with runtime.db.read() as session:
+            assert any(a.subject == "timer:CAN:disinfection" for a in alerts.active(session))
+    finally:
+        engine.stop()
+    assert not engine.scheduler.running
