@@ -17,6 +17,7 @@ Every job has an explicit id, ``coalesce`` (a backlog runs once), ``max_instance
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -87,7 +88,8 @@ def add_timer_jobs(scheduler: Any, rt: Runtime) -> list[str]:
         coalesce=True,
         max_instances=1,
         misfire_grace_time=SWEEP_GRACE_S,
-        next_run_time=rt.clock.now(),
+        # The scheduler runs on wall time (the rules read the injected clock): first run now.
+        next_run_time=datetime.now(UTC),
     )
     if _aired_on_schedule(rt):
         for at in sched.ventilation_reminders:
