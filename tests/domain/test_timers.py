@@ -357,3 +357,17 @@ def test_compliance_counts_done_over_due_per_local_day(
     assert per["classroom"]["ventilation"] == (0, 30)
     assert len(week["classroom"]) == 7 and week["classroom"][-1] == pytest.approx(2 / 40)
     assert week["isolation"] == [1.0] * 7  # nothing due: compliant
+
+
+def test_days_are_local_days_even_where_the_clocks_change() -> None:
+    """Europe/Berlin leaves summer time on 2026-10-25: that local day lasts 25 hours, and the
+    daily period still runs from local midnight to local midnight."""
+    berlin = ZoneInfo("Europe/Berlin")
+    sched = t.Schedule(tz=berlin)
+    noon = datetime(2026, 10, 25, 12, 0, tzinfo=berlin)
+    start, end = sched.period(noon, 24)
+    assert start.astimezone(berlin) == datetime(2026, 10, 25, 0, 0, tzinfo=berlin)
+    assert end.astimezone(berlin) == datetime(2026, 10, 26, 0, 0, tzinfo=berlin)
+    assert end - start == timedelta(hours=25)
+    two_day_start, two_day_end = sched.period(noon, 48)
+    assert (two_day_end - two_day_start) == timedelta(hours=49)

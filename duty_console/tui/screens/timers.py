@@ -227,6 +227,14 @@ class TimersScreen(ActionScreen):
 
     @on(TimersRead)
     def _timers_read(self, message: TimersRead) -> None:
+        unchanged = (
+            self.loaded
+            and message.timers == self.timers
+            and message.alerts_by_subject == self.alerts_by_subject
+            and message.week == self.week
+        )
+        if unchanged:
+            return  # an idle console redraws nothing (SSH)
         self.timers = message.timers
         self.alerts_by_subject = message.alerts_by_subject
         self.week = message.week
