@@ -193,9 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_rooms
+    from duty_console import cli_rooms, cli_timers
 
-    return [cli_rooms.register]
+    return [cli_timers.register, cli_rooms.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -26,11 +26,12 @@ from duty_console import simulated_gate
 from duty_console.config import parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.db.models import Entry, Person, Staff
+from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff
 from duty_console.domain import defaults, people
 from duty_console.domain import staff as staff_service
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.actors import Actor, system_actor
-from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
 from duty_console.engine.runner import Engine
@@ -61,6 +62,7 @@ def prepare_database(db: Database, gate: str) -> None:
                 )
         if session.exec(select(Entry).limit(1)).first() is None:
             _earlier_fever(session, gate)
+    seed_timers(db, gate)
 
 
 def _earlier_fever(session: Session, gate: str) -> None:
@@ -85,6 +87,71 @@ def _earlier_fever(session: Session, gate: str) -> None:
         device=f"{gate}-ir-1",
         note="demo: before the console started",
     )
+
+
+DEMO_CLEANER = "T001"
+DEMO_OVERDUE = "CAN"  # the canteen was missed: one overdue disinfection to show the alerts
+DEMO_AIRING = "C7-1"  # windows open twelve minutes ago: a countdown running
+
+
+def seed_timers(db: Database, gate: str, now: datetime | None = None) -> None:
+    """A realistic morning for the Timers view, relative to now (only into an empty history):
+    every area disinfected on time but the canteen, the day's airings done so far, the booth
+    cleaned at the last shift change, the bus after its last trip, and one airing running."""
+    now = now or datetime.now(UTC)
+    sched = timers_domain.Schedule()
+    with db.read() as session:
+        if session.exec(select(DisinfectionRecord.id).limit(1)).first() is not None:
+            return
+        staff = staff_service.get(session, DEMO_CLEANER)
+        timers = timers_domain.compute_timers(session, now, sched)
+    actor = staff_service.actor_for(staff, gate, "demo")
+    midnight = sched.at_local(sched.local_day(now))
+    clock = ManualClock(now)
+
+    def at(when: datetime) -> ManualClock:
+        clock.advance((min(when, now) - clock.now()).total_seconds())
+        return clock
+
+    running_from = now - timedelta(minutes=12)
+    with db.write() as session:
+        for timer in sorted(timers, key=lambda x: (x.kind, x.area_code)):
+            if timer.kind == timers_domain.DISINFECTION and timer.area_code != DEMO_OVERDUE:
+                if timer.trigger == timers_domain.TRIGGER_AFTER_USE:
+                    continue
+                if timer.trigger == timers_domain.TRIGGER_SHIFT_CHANGE:
+                    event, _next = sched.events_around(now, sched.shift_changes)
+                    done = (event or now) - timedelta(minutes=5)
+                elif timer.trigger == timers_domain.TRIGGER_AFTER_TRIP:
+                    event, _next = sched.events_around(now, sched.trip_ends)
+                    done = (event or now) + timedelta(minutes=10)
+                else:
+                    done = max(midnight + timedelta(minutes=5), now - timedelta(minutes=90))
+                # The booth's thermometers and card reader are wiped with alcohol.
+                booth = timer.trigger == timers_domain.TRIGGER_SHIFT_CHANGE
+                timers_domain.record_disinfection(
+                    session,
+                    actor,
+                    timer.area_code,
+                    concentration="75%" if booth else "500",
+                    clock=at(done),
+                )
+            elif timer.kind == timers_domain.VENTILATION:
+                for reminder in sched.ventilation_times(sched.local_day(now), 3):
+                    # Opened just before the reminder, closed after the 30 minutes: it counts
+                    # from the moment the reminder would turn overdue.
+                    start = reminder - timedelta(minutes=2)
+                    end = reminder + timedelta(minutes=30)
+                    if timer.area_code == DEMO_AIRING and end > running_from:
+                        continue
+                    if end <= now:
+                        timers_domain.start_ventilation(
+                            session, actor, timer.area_code, clock=at(start)
+                        )
+                        timers_domain.stop_ventilation(
+                            session, actor, timer.area_code, sched=sched, clock=at(end)
+                        )
+        timers_domain.start_ventilation(session, actor, DEMO_AIRING, clock=at(running_from))
 
 
 class Arrivals(threading.Thread):

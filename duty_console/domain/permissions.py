@@ -27,6 +27,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "incident.cluster": frozenset({"officer", "admin"}),
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
+    "alert.manage": ALL_STAFF | {"system"},
+    "alert.acknowledge": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
 }
 

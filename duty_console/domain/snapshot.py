@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from duty_console.db.models import Incident, Shift, Staff
 from duty_console.domain import clusters, health
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
 from duty_console.domain.screening import Rules
@@ -40,6 +41,7 @@ def snapshot(
     tz: Any,
     now: datetime,
     rules: Rules | None = None,
+    timers_schedule: timers_domain.Schedule | None = None,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -66,8 +68,9 @@ def snapshot(
             "holder": engine.holder,
         },
         "devices": devices,
-        # Timers arrive with the timers issue; the key is here so scripts can rely on it.
-        "timers": [],
+        "timers": timers_domain.status_timers(
+            session, now, timers_schedule or timers_domain.Schedule(tz=tz)
+        ),
         "rooms": rooms_status(session),
         "incidents": incidents_status(session, now),
         "cluster_proposals": clusters.proposals_status(session, now, tz),

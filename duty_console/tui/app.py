@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from textual import on, work
@@ -47,6 +48,7 @@ from duty_console.tui.screens.incidents import IncidentsScreen
 from duty_console.tui.screens.not_built import NotBuiltScreen
 from duty_console.tui.screens.rooms import RoomsScreen
 from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.timers import TimersScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
 from duty_console.tui.text import role_label
 from duty_console.tui.views import VIEWS, view_label
@@ -58,6 +60,7 @@ VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "gate": GateScreen,
     "rooms": RoomsScreen,
     "incidents": IncidentsScreen,
+    "timers": TimersScreen,
 }
 
 
@@ -175,6 +178,7 @@ class DutyConsoleApp(App[int]):
         self._seen_id: int | None = None
         # (incident, step, round) of the overdue-step alerts this console has rung for.
         self.alerted: set[tuple[int, int, int]] = set()
+        self._alert_seen: datetime | None = None
         self._history: list[str] = []
         self._tty_fd: int | None = None
 
@@ -258,8 +262,10 @@ class DutyConsoleApp(App[int]):
         state = message.state
         if self.database_problem:
             self.database_problem = ""
-        if self._seen_id is not None and state.is_new_fever(self._seen_id):
+        new_fever = self._seen_id is not None and state.is_new_fever(self._seen_id)
+        if new_fever or self._rings_for_alert(state):
             self.bell()
+        self._alert_seen = state.alert_newest or self._alert_seen
         self._seen_id = max(self._seen_id or 0, state.latest_id)
         self._ring_for_overdue_steps(state)
         self.live = state
@@ -296,6 +302,13 @@ class DutyConsoleApp(App[int]):
                 timeout=30,
                 markup=False,
             )
+
+    def _rings_for_alert(self, state: LiveState) -> bool:
+        """An alert was raised or re-alerted since the last read (not at start: old news)."""
+        newest = state.alert_newest
+        if newest is None or self._seen_id is None:
+            return False
+        return self._alert_seen is None or newest > self._alert_seen
 
     @on(DatabaseFailed)
     def _database_failed(self, message: DatabaseFailed) -> None:

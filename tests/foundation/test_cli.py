@@ -43,6 +43,11 @@ COMMANDS = [
     "doctor",
     "room",
     "incident",
+    # The routine's commands (DESIGN §3.9), one group per area.
+    "timers",
+    "disinfect",
+    "ventilate",
+    "alert",
 ]
 LEAVES = [
     ["tui"],
@@ -74,6 +79,12 @@ LEAVES = [
     ["incident", "note"],
     ["incident", "ack"],
     ["incident", "close"],
+    ["timers"],
+    ["disinfect"],
+    ["ventilate"],
+    ["alert"],
+    ["alert", "list"],
+    ["alert", "ack"],
 ]
 
 
@@ -91,7 +102,7 @@ def test_every_command_has_help(cli: Cli, argv: list[str]) -> None:
     result = cli(*argv, "--help")
     assert result.code == 0, result.err
     assert result.out.startswith("usage: duty-console " + " ".join(argv))
-    if argv[-1] not in ("export", "report", "staff", "people", "audit"):
+    if argv[-1] not in ("export", "report", "staff", "people", "audit", "alert"):
         assert "--config" in result.out
 
 

@@ -1,5 +1,6 @@
 """All tables. Importing this module registers every model on ``SQLModel.metadata``."""
 
+from duty_console.db.models.alerts import ALERT_SEVERITIES, Alert
 from duty_console.db.models.areas import Area, AreaType
 from duty_console.db.models.audit import AuditRecord
 from duty_console.db.models.base import Stamped
@@ -15,8 +16,10 @@ from duty_console.db.models.staff import Staff
 from duty_console.db.models.supplies import Supply
 
 __all__ = [
+    "ALERT_SEVERITIES",
     "ENTRY_STATUSES",
     "ROOM_STATES",
+    "Alert",
     "Area",
     "AreaType",
     "AuditRecord",

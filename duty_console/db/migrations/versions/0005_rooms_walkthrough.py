@@ -1,7 +1,7 @@
 """isolation rooms, the incident walkthrough and drills
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import duty_console.db.types
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
