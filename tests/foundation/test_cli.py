@@ -41,13 +41,13 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
-    "room",
-    "incident",
     # The routine's commands (DESIGN §3.9), one group per area.
     "timers",
     "disinfect",
     "ventilate",
     "alert",
+    "room",
+    "incident",
 ]
 LEAVES = [
     ["tui"],
