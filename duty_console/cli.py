@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    return []
+    from duty_console import cli_people
+
+    return [cli_people.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -155,7 +155,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.read() as session:
         snap = snapshot(
-            session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
+            session,
+            site_name=rt.settings.site.name,
+            gate=rt.gate,
+            tz=tz,
+            now=rt.clock.now(),
+            remind_before_min=rt.settings.rota.remind_before_min,
         )
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))

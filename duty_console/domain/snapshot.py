@@ -13,10 +13,8 @@ from duty_console.db.models import (
     IncidentStep,
     IsolationRoom,
     IsolationStay,
-    Shift,
-    Staff,
 )
-from duty_console.domain import health
+from duty_console.domain import health, people_day
 
 
 def _iso(value: datetime | None, tz: Any) -> str | None:
@@ -71,20 +69,14 @@ def incidents(session: Session, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
-    stmt = (
-        select(Shift, Staff)
-        .join(Staff, col(Staff.staff_id) == col(Shift.staff_id))
-        .where(col(Shift.starts_at) <= now, col(Shift.ends_at) > now)
-        .where(col(Shift.signed_out_at).is_(None))
-    )
-    return [
-        {"staff_id": st.staff_id, "name": st.name, "role": sh.role} for sh, st in session.exec(stmt)
-    ]
-
-
 def snapshot(
-    session: Session, *, site_name: str, gate: str, tz: Any, now: datetime
+    session: Session,
+    *,
+    site_name: str,
+    gate: str,
+    tz: Any,
+    now: datetime,
+    remind_before_min: int = 15,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -115,7 +107,8 @@ def snapshot(
         "timers": [],
         "rooms": rooms(session),
         "incidents": incidents(session, now),
-        "on_duty": on_duty(session, now),
+        # on_duty, shift_ending, class_checks, watch_unchecked, absences_open (issue 11).
+        **people_day.status(session, now, tz, remind_before_min),
     }
 
 

@@ -9,6 +9,7 @@ from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSessio
 from duty_console.db.models.incidents import Incident, IncidentStep
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
+from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
 from duty_console.db.models.routine import (
     Absence,
     AbsenceFollowUp,
@@ -16,27 +17,25 @@ from duty_console.db.models.routine import (
     HandoverItem,
     WatchCheck,
 )
-from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
 from duty_console.db.models.shifts import Handover, Shift
 from duty_console.db.models.staff import Staff
 from duty_console.db.models.supplies import Supply
 
 __all__ = [
-    "Absence",
-    "AbsenceFollowUp",
-    "ClassCheck",
-    "HandoverItem",
-    "WatchCheck",
     "ENTRY_STATUSES",
     "ROOM_STATES",
+    "Absence",
+    "AbsenceFollowUp",
     "Area",
     "AreaType",
     "AuditRecord",
+    "ClassCheck",
     "Device",
     "DisinfectionRecord",
     "EngineLease",
     "Entry",
     "Handover",
+    "HandoverItem",
     "Incident",
     "IncidentStep",
     "IsolationRoom",
@@ -51,5 +50,6 @@ __all__ = [
     "VentilationSession",
     "Visitor",
     "WatchCategory",
+    "WatchCheck",
     "WatchEntry",
 ]
