@@ -9,17 +9,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
 from duty_console.domain import screening
 from duty_console.i18n import N_, _
 from duty_console.tui import text
+from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
-from duty_console.tui.keys import translate_bindings
 from duty_console.tui.live import LiveState
 from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
 from duty_console.tui.widgets.field import Field
@@ -47,14 +45,6 @@ STATUS_WORDS = {
     "refused": screening.DENIED,
 }
 
-CAPABILITY = {
-    "reading": "entry.record",
-    "recheck": "entry.record",
-    "pick": "entry.assign",
-    "refuse": "entry.deny",
-    "visitor": "visitor.register",
-}
-
 
 def parse_filter(typed: str) -> LogFilter:
     """'fever 七年级1班' → status fever, text '七年级1班'; status words in English or as shown."""
@@ -72,26 +62,75 @@ def parse_filter(typed: str) -> LogFilter:
     return LogFilter(status=chosen, text=" ".join(rest))
 
 
-class GateScreen(Screen[None]):
+class GateScreen(ActionScreen):
     CSS_PATH = "gate.tcss"
 
+    AREA = N_("gate")
     # The footer shows the first five at 80 columns; '?' lists them all.
-    BINDINGS = [
-        Binding("m", "reading", N_("reading"), id="gate.reading"),
-        Binding("r", "recheck", N_("recheck"), id="gate.recheck"),
-        Binding("p", "pick", N_("who"), id="gate.pick"),
-        Binding("d", "refuse", N_("refuse"), id="gate.refuse"),
-        Binding("v", "visitor", N_("visitor"), id="gate.visitor"),
-        Binding("slash", "filter", N_("filter"), id="gate.filter", show=False),
-        Binding("escape", "clear_filter", N_("clear the filter"), id="gate.clear"),
-    ]
+    ACTIONS = (
+        ScreenAction(
+            "gate.reading",
+            "m",
+            "reading",
+            N_("reading"),
+            N_("Record a reading taken by hand"),
+            "entry.record",
+        ),
+        ScreenAction(
+            "gate.recheck",
+            "r",
+            "recheck",
+            N_("recheck"),
+            N_("Recheck the most urgent fever"),
+            "entry.record",
+        ),
+        ScreenAction(
+            "gate.pick",
+            "p",
+            "pick",
+            N_("who"),
+            N_("Name the person of the chosen entry"),
+            "entry.assign",
+        ),
+        ScreenAction(
+            "gate.refuse",
+            "d",
+            "refuse",
+            N_("refuse"),
+            N_("Refuse entry, with the reason"),
+            "entry.deny",
+        ),
+        ScreenAction(
+            "gate.visitor",
+            "v",
+            "visitor",
+            N_("visitor"),
+            N_("Log a visitor and their reading"),
+            "visitor.register",
+        ),
+        ScreenAction(
+            "gate.filter",
+            "slash",
+            "filter",
+            N_("filter"),
+            N_("Show one status, or matching text"),
+            show=False,
+        ),
+        ScreenAction(
+            "gate.clear",
+            "escape",
+            "clear_filter",
+            N_("clear the filter"),
+            N_("Clear the filter"),
+            palette=False,
+        ),
+    )
+    HELP_WIDGETS = ((N_("Entry log"), EntryLog),)
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(self, context: ConsoleContext) -> None:
-        super().__init__(name="gate")
-        translate_bindings(self)
-        self.context = context
+        super().__init__(context, name="gate")
         self._ticker: Timer | None = None
         self._filter_timer: Timer | None = None
         self._stale = False
@@ -189,16 +228,26 @@ class GateScreen(Screen[None]):
         self.query_one("#log-title", Label).update(title)
 
     def _key_for(self, binding_id: str) -> str:
-        app = self.app
-        key_for = getattr(app, "key_for", None)
-        return key_for(binding_id) if key_for else binding_id
+        return key_for(self, binding_id)
 
     # -- actions --------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        capability = CAPABILITY.get(action)
-        if capability and not self.context.can(capability):
-            return False
+    def extra_help(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        return [
+            (
+                _("Filter"),
+                [
+                    (
+                        self._key_for("gate.filter"),
+                        _("then a status: fever, refused, invalid, normal"),
+                    ),
+                    ("", _("or text: a name in pinyin initials, a class, a device")),
+                    (self._key_for("gate.clear"), _("clears the filter")),
+                ],
+            )
+        ]
+
+    def available(self, action: str) -> bool:
         if action == "recheck":
             return bool(self.recheck_prompt.awaiting)
         if action == "clear_filter":
@@ -211,9 +260,7 @@ class GateScreen(Screen[None]):
         self.notify(
             recorded.message, severity="error" if recorded.alarm else "information", markup=False
         )
-        nudge = getattr(self.app, "nudge", None)
-        if nudge:
-            nudge()
+        nudge(self)
 
     def action_reading(self) -> None:
         self.app.push_screen(ManualReading(self.context), self._done)
