@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from duty_console.domain import entries, health
+from duty_console.domain import entries, health, rota
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import FEVER, FEVER_CONFIRMED, Rules
 from duty_console.runtime import Runtime
@@ -24,6 +24,9 @@ class LiveState:
     engine_alive: bool
     devices_online: int
     devices_total: int
+    # Who is on duty now, and whose shift ends within [rota] remind_before_min (names).
+    on_duty: tuple[str, ...] = ()
+    shift_ending: tuple[str, ...] = ()
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a fever (first or confirmed)?"""
@@ -43,4 +46,8 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         )
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-    return LiveState(latest, newest, awaiting, engine.alive, online, total)
+        on_duty = tuple(r.name for r in rota.on_duty_rows(session, now))
+        ending = tuple(
+            r.name for r in rota.ending_soon(session, now, rt.settings.rota.remind_before_min)
+        )
+    return LiveState(latest, newest, awaiting, engine.alive, online, total, on_duty, ending)

@@ -43,12 +43,14 @@ class ConsoleHeader(Horizontal):
             yield Label(_("gate {gate}").format(gate=site.gate), id="gate", markup=False)
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
+            yield Label("", id="on-duty", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#database").display = False
+        self.query_one("#on-duty").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -68,6 +70,7 @@ class ConsoleHeader(Horizontal):
     def _show_live(self, live: LiveState | None) -> None:
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
+        self._show_on_duty(live)
         if live is None:
             engine.update(_("engine ..."))
             devices.update("")
@@ -81,6 +84,20 @@ class ConsoleHeader(Horizontal):
         )
         devices.set_class(live.devices_online < live.devices_total, "-bad")
         devices.set_class(live.devices_total == 0, "-muted")
+
+    def _show_on_duty(self, live: LiveState | None) -> None:
+        label = self.query_one("#on-duty", Label)
+        if live is None or not (live.on_duty or live.shift_ending):
+            label.display = False
+            return
+        if live.shift_ending:
+            label.update(
+                _("{names}: shift ends soon, hand over").format(names=", ".join(live.shift_ending))
+            )
+        else:
+            label.update(_("on duty: {names}").format(names=", ".join(live.on_duty)))
+        label.set_class(bool(live.shift_ending), "-bad")
+        label.display = True
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)
