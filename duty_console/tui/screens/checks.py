@@ -137,10 +137,10 @@ class ChecksScreen(ActionScreen):
             _("class"), _("size"), _("present"), _("absent"), _("sick"), _("symptoms"), _("state")
         )
         self.query_one("#absences", DataTable).add_columns(
-            _("person"), _("name"), _("class"), _("symptoms"), _("since"), _("today")
+            _("person"), _("name"), _("class"), _("illness"), _("since"), _("today")
         )
         self.query_one("#watch", DataTable).add_columns(
-            _("person"), _("name"), _("class"), _("category"), _("contact"), _("today")
+            _("person"), _("name"), _("class"), _("category"), _("contact person"), _("today")
         )
         self.watch(self.app, "data_generation", self._data_changed, init=False)
         self.reload()
