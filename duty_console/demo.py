@@ -21,13 +21,15 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from devices.simulator import Simulator, open_pty
-from duty_console.config import parse_settings
+from duty_console.config import SiteSettings, parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
 from duty_console.db.models import Person, Staff
+from duty_console.demo_people import seed_people_day
 from duty_console.domain import defaults, people
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
+from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.engine.runner import Engine
 from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
@@ -54,6 +56,7 @@ def prepare_database(db: Database, gate: str) -> None:
                 staff_service.add_or_update(
                     session, installer, s["staff_id"], s["name"], s["role"], s.get("pin")
                 )
+        seed_people_day(session, gate, SiteSettings().tz, SYSTEM_CLOCK.now())
 
 
 class Arrivals(threading.Thread):
