@@ -575,7 +575,7 @@ def cmd_handover_list(args: argparse.Namespace) -> int:
 
 def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
     def group(name: str, help_: str) -> Any:
-        parser = sub.add_parser(name, help=help_, description=help_)
+        parser = sub.add_parser(name, parents=[common], help=help_, description=help_)
         return parser.add_subparsers(title="action", metavar="ACTION", required=True)
 
     def leaf(

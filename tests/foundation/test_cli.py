@@ -41,6 +41,12 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
+    # The routine (DESIGN §3.9), in the order of cli._routine_commands().
+    "check",
+    "absence",
+    "watch",
+    "rota",
+    "handover",
 ]
 LEAVES = [
     ["tui"],
@@ -61,6 +67,17 @@ LEAVES = [
     ["audit", "verify"],
     ["status"],
     ["doctor"],
+    *(
+        [group, *leaf]
+        for group, leaves in (
+            ("check", ("record", "list", "import")),
+            ("absence", ("add", "follow", "return", "list")),
+            ("watch", ("add", "check", "end", "list")),
+            ("rota", ("add", "show")),
+            ("handover", ("start", "confirm", "sign-out", "show", "list")),
+        )
+        for leaf in ((), *((name,) for name in leaves))
+    ),
 ]
 
 
