@@ -366,3 +366,30 @@ def test_every_write_is_attributed(db: Database, duty_actor: Actor, clock: Manua
         clock.now(),
     )
     assert rec.at.tzinfo is not None and rec.at.astimezone(UTC) == clock.now()
+
+
+def test_purge_removes_old_closed_absences_and_ended_watches_only(
+    db: Database, duty_actor: Actor, officer_actor: Actor, clock: ManualClock
+) -> None:
+    from duty_console.db.models import Absence, AbsenceFollowUp, WatchCheck, WatchEntry
+    from duty_console.domain.actors import system_actor
+    from duty_console.domain.purge import purge_older_than
+
+    with db.write() as s:
+        absences.add_absence(s, duty_actor, "S1001", "sick", "fever", clock=clock)
+        absences.follow_up(s, duty_actor, "S1001", "at_home", clock=clock)
+        absences.return_to_school(s, DOCTOR, "S1001", certificate="FTR-1", clock=clock)
+        absences.add_absence(s, duty_actor, "S1002", "sick", "cough", clock=clock)
+        watch.add_watch(s, duty_actor, "S1003", "risk_area_travel", "T001", clock=clock)
+        watch.record_check(s, duty_actor, "S1003", "ok", clock=clock)
+        watch.end_watch(s, officer_actor, "S1003", "14 days over", clock=clock)
+        watch.add_watch(s, duty_actor, "S1004", "risk_area_travel", "T001", clock=clock)
+    clock.advance(40 * 86400)
+    with db.write() as s:
+        counts = purge_older_than(s, system_actor(), 30, now=clock.now())
+    assert (counts["absences"], counts["watch_entries"]) == (1, 1)
+    with db.read() as s:
+        assert [a.person_id for a in s.exec(select(Absence))] == ["S1002"]  # still open
+        assert [w.person_id for w in s.exec(select(WatchEntry))] == ["S1004"]  # still watched
+        assert list(s.exec(select(AbsenceFollowUp))) == []
+        assert list(s.exec(select(WatchCheck))) == []
