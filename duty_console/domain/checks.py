@@ -50,15 +50,46 @@ def current_session(now: datetime, tz: tzinfo) -> tuple[date, str]:
     return local.date(), "noon" if local.time() >= NOON_FROM else "morning"
 
 
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _number(text: str) -> int | None:
+    """'七' → 7, '十二' → 12, '12' → 12; None if ``text`` is not a number."""
+    if text.isdigit():
+        return int(text)
+    if text and all(ch in _NUMERALS or ch == "十" for ch in text):
+        if "十" not in text:
+            return _NUMERALS.get(text) if len(text) == 1 else None
+        tens, _sep, units = text.partition("十")
+        return _NUMERALS.get(tens, 1) * 10 + _NUMERALS.get(units, 0)
+    return None
+
+
+def class_order(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading the numbers in a class name: 七年级2班 before 八年级1班 before 九年级1班."""
+    key: list[tuple[int, int | str]] = []
+    run = ""
+    for ch in name + " ":
+        if ch.isdigit() or ch in _NUMERALS or ch == "十":
+            run += ch
+            continue
+        if run:
+            n = _number(run)
+            key.append((0, n) if n is not None else (1, run))
+            run = ""
+        key.append((1, ch))
+    return tuple(key)
+
+
 def class_sizes(session: Session) -> dict[str, int]:
-    """Each class on the roster and its number of active students."""
+    """Each class on the roster and its number of active students, in grade and class order."""
     stmt = (
         select(Person.class_name, func.count())
         .where(Person.kind == "student", col(Person.active), Person.class_name != "")
         .group_by(col(Person.class_name))
-        .order_by(col(Person.class_name))
     )
-    return {name: int(n) for name, n in session.exec(stmt)}
+    found = {name: int(n) for name, n in session.exec(stmt)}
+    return {name: found[name] for name in sorted(found, key=class_order)}
 
 
 def _check_session(name: str) -> None:

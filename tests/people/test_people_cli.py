@@ -254,6 +254,8 @@ def test_rota_add_show_and_on_duty_in_status(cli: Cli, as_staff: Callable[[str],
     status = json.loads(cli("status", "--format", "json", "--config", officer).out)
     assert status["on_duty"] == [{"staff_id": "T001", "name": "李华", "role": "duty"}]
     assert "class_checks" in status and "shift_ending" in status
+    text = cli("status", "--config", officer).out
+    assert "On duty: T001 李华" in text and "Class checks" in text
 
 
 def test_the_handover_from_start_to_sign_out(cli: Cli, as_staff: Callable[[str], Path]) -> None:
