@@ -159,3 +159,28 @@ async def test_the_checks_view_lists_who_has_not_reported_and_records_a_check(
         await shows(pilot, "4/10 classes reported")
     with db.read() as s:
         assert "七年级3班" not in checks.not_reported(s, date(2026, 11, 29), "noon")
+
+
+async def test_help_and_keys_follow_the_role(
+    make_app: MakeApp, db: Database, clock: ManualClock, duty_actor: Actor, officer_actor: Actor
+) -> None:
+    """The rota's actions come from its table: a duty teacher may hand over but not edit the
+    rota; the officer may; a doctor checks the fit-to-return note on :checks, duty staff not."""
+    app = make_app(lang="en", actor=duty_actor)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_view(pilot, "rota", RotaScreen)
+        await pilot.press("question_mark")
+        await shows(pilot, "Start the handover to the next person")
+        assert "Put a staff member on a shift" not in screen_text(app)
+    app = make_app(lang="en", actor=officer_actor)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_view(pilot, "rota", RotaScreen)
+        assert app.screen.check_action("add", ())
+        app.show_view("checks")
+        await until(pilot, lambda: isinstance(app.screen, ChecksScreen))
+        assert not app.screen.check_action("back", ())
+    doctor = Actor("T003", "陈静", "doctor", "north", "console")
+    app = make_app(lang="en", actor=doctor)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_view(pilot, "checks", ChecksScreen)
+        assert app.screen.check_action("back", ())

@@ -285,6 +285,11 @@ class ChecksScreen(ActionScreen):
         if not class_name or data is None:
             return
         ctx = self.context
+        # A class already reported: the form shows its counts, and recording corrects them.
+        existing = next((r.check for r in data.board if r.class_name == class_name), None)
+
+        def was(attr: str, default: str = "0") -> str:
+            return str(getattr(existing, attr)) if existing is not None else default
 
         def record(session: Session, v: dict[str, str]) -> Recorded:
             people = [p for p in v["people"].replace(",", " ").split() if p]
@@ -312,10 +317,12 @@ class ChecksScreen(ActionScreen):
                 session=_(SESSION_LABELS[data.session]), class_name=class_name
             ),
             [
-                FormField("present", _("Present"), required=True, number=True),
-                FormField("absent", _("Absent"), "0", number=True),
-                FormField("sick", _("Of them absent through illness"), "0", number=True),
-                FormField("symptoms", _("Present with symptoms"), "0", number=True),
+                FormField("present", _("Present"), was("present", ""), required=True, number=True),
+                FormField("absent", _("Absent"), was("absent"), number=True),
+                FormField(
+                    "sick", _("Of them absent through illness"), was("absent_sick"), number=True
+                ),
+                FormField("symptoms", _("Present with symptoms"), was("symptomatic"), number=True),
                 FormField("people", _("Students with symptoms (ids, for follow-up)")),
             ],
             record,
