@@ -43,14 +43,15 @@ class ConsoleHeader(Horizontal):
             yield Label(_("gate {gate}").format(gate=site.gate), id="gate", markup=False)
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
-            yield Label("", id="on-duty", markup=False)
+        on_duty = Label("", id="on-duty", markup=False)
+        on_duty.display = False
+        yield on_duty
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#database").display = False
-        self.query_one("#on-duty").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
