@@ -393,3 +393,16 @@ def test_purge_removes_old_closed_absences_and_ended_watches_only(
         assert [w.person_id for w in s.exec(select(WatchEntry))] == ["S1004"]  # still watched
         assert list(s.exec(select(AbsenceFollowUp))) == []
         assert list(s.exec(select(WatchCheck))) == []
+
+
+def test_a_bad_rota_in_the_config_is_named() -> None:
+    from duty_console.config import parse_settings
+    from duty_console.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[rota\] shifts.0.start: expected a time of day"):
+        parse_settings({"rota": {"shifts": [{"name": "day", "start": "8am", "end": "20:00"}]}})
+    custom = parse_settings(
+        {"rota": {"shifts": [{"name": "a", "start": "07:30", "end": "19:30"}]}}
+    ).rota.shifts
+    got = rota.shift_boundaries(date(2026, 11, 29), TZ, custom)
+    assert [t.strftime("%H:%M") for t in got] == ["07:30", "19:30"]
