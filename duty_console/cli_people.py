@@ -485,7 +485,9 @@ def cmd_handover(args: argparse.Namespace) -> int:
     with rt.db.read() as session:
         mine = handover.open_handover(session, actor.staff_id)
         if mine is None:
-            ctx = handover.LiveContext(rt.clock.now(), rt.settings.site.tz, rt.gate)
+            ctx = handover.LiveContext(
+                rt.clock.now(), rt.settings.site.tz, rt.gate, rt.rules.recheck_within_s
+            )
             preview = handover.live_items(session, ctx)
     if mine is not None:
         return _show(args, rt, mine.id)  # type: ignore[arg-type]
@@ -505,7 +507,13 @@ def cmd_handover_start(args: argparse.Namespace) -> int:
     actor = cli_actor(rt)
     with rt.db.write() as session:
         h = handover.start(
-            session, actor, args.to, notes=args.notes, tz=rt.settings.site.tz, clock=rt.clock
+            session,
+            actor,
+            args.to,
+            notes=args.notes,
+            tz=rt.settings.site.tz,
+            recheck_within_s=rt.rules.recheck_within_s,
+            clock=rt.clock,
         )
     return _show(args, rt, h.id)  # type: ignore[arg-type]
 

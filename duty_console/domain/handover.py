@@ -38,7 +38,8 @@ from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, UserError
 from duty_console.i18n import N_
 
-# A fever with no recheck after this long is overdue (DESIGN §3.6's default window).
+# A fever with no recheck after this long is overdue (DESIGN §3.6's default window; the
+# console and the CLI pass the site's [screening] recheck_within_s).
 RECHECK_WITHIN_S = 300
 
 
@@ -55,6 +56,7 @@ class LiveContext:
     now: datetime
     tz: tzinfo
     gate: str
+    recheck_within_s: int = RECHECK_WITHIN_S
 
 
 def _both(zh: str, en: str) -> dict[str, str]:
@@ -160,7 +162,7 @@ def overdue_rechecks(session: Session, ctx: LiveContext) -> list[Item]:
         select(Entry)
         .where(Entry.status == "fever")
         .where(col(Entry.at) >= ctx.now - timedelta(days=1))
-        .where(col(Entry.at) < ctx.now - timedelta(seconds=RECHECK_WITHIN_S))
+        .where(col(Entry.at) < ctx.now - timedelta(seconds=ctx.recheck_within_s))
         .where(col(Entry.id).not_in(rechecked))
         .order_by(col(Entry.at))
     )
@@ -292,6 +294,7 @@ def start(
     *,
     notes: str = "",
     tz: tzinfo,
+    recheck_within_s: int = RECHECK_WITHIN_S,
     clock: Clock = SYSTEM_CLOCK,
 ) -> Handover:
     """The outgoing person (``actor``) hands over to ``to_staff_id``: items from live state."""
@@ -318,7 +321,7 @@ def start(
     )
     session.add(handover)
     session.flush()
-    items = live_items(session, LiveContext(now, tz, actor.gate))
+    items = live_items(session, LiveContext(now, tz, actor.gate, recheck_within_s))
     if notes.strip():
         items.append(Item("note", "notes", N_("Notes: {notes}"), {"notes": notes.strip()}))
     for n, item in enumerate(items, start=1):

@@ -3,7 +3,7 @@ ends soon, this session's class checks, people under watch not checked today, op
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import Session
@@ -40,4 +40,16 @@ def status(
             }
             for r in absences.open_absences(session, now, tz)
         ],
+    }
+
+
+def daily_counts(session: Session, day: date, tz: tzinfo) -> dict[str, int]:
+    """The people keys of the daily report (DESIGN §3.7) for the local ``day``: new absences
+    with fever or respiratory symptoms, and class checks done and due (morning and noon)."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    done, due = checks.done_and_due(session, day)
+    return {
+        "absent_sick": len(absences.sick_absences(session, start, start + timedelta(days=1))),
+        "class_checks_done": done,
+        "class_checks_due": due,
     }

@@ -406,3 +406,44 @@ def test_a_bad_rota_in_the_config_is_named() -> None:
     ).rota.shifts
     got = rota.shift_boundaries(date(2026, 11, 29), TZ, custom)
     assert [t.strftime("%H:%M") for t in got] == ["07:30", "19:30"]
+
+
+def test_the_daily_report_counts_of_the_people_side(
+    db: Database, duty_actor: Actor, clock: ManualClock
+) -> None:
+    from duty_console.domain.people_day import daily_counts
+
+    with db.write() as s:
+        absences.add_absence(s, duty_actor, "S1001", "sick", "fever", clock=clock)
+        absences.add_absence(s, duty_actor, "S1003", "sick", "rash", clock=clock)
+        checks.record_check(
+            s,
+            duty_actor,
+            "七年级1班",
+            "morning",
+            present=33,
+            absent=0,
+            day=date(2026, 11, 29),
+            clock=clock,
+        )
+    with db.read() as s:
+        counts = daily_counts(s, date(2026, 11, 29), TZ)
+        assert counts == {"absent_sick": 1, "class_checks_done": 1, "class_checks_due": 20}
+        assert daily_counts(s, date(2026, 11, 30), TZ)["absent_sick"] == 0
+
+
+def test_a_fever_past_its_recheck_window_is_a_handover_item(
+    db: Database, duty_actor: Actor, clock: ManualClock
+) -> None:
+    from tests.tui.conftest import engine_reading
+
+    engine_reading(db, clock, person_id="S1001", temp_c=37.8)
+    with db.write() as s:
+        h = handover.start(s, duty_actor, "T005", tz=TZ, recheck_within_s=300, clock=clock)
+        assert "recheck" not in [i.kind for i in handover.items_of(s, h.id)]  # type: ignore[arg-type]
+    clock.advance(301)
+    with db.read() as s:
+        items = handover.live_items(s, handover.LiveContext(clock.now(), TZ, "north", 300))
+    assert [i.text.format(**i.params) for i in items if i.kind == "recheck"] == [
+        "Fever of S1001 at 08:00 (37.8C) has no recheck."
+    ]

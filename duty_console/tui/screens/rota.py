@@ -304,7 +304,13 @@ class RotaScreen(ActionScreen):
 
         def start(session: Session, v: dict[str, str]) -> Recorded:
             h = handover.start(
-                session, ctx.actor, v["to"], notes=v["notes"], tz=ctx.tz, clock=ctx.clock
+                session,
+                ctx.actor,
+                v["to"],
+                notes=v["notes"],
+                tz=ctx.tz,
+                recheck_within_s=ctx.rules.recheck_within_s,
+                clock=ctx.clock,
             )
             return Recorded(_("Handover {id} started.").format(id=h.id))
 
