@@ -184,3 +184,22 @@ async def test_help_and_keys_follow_the_role(
     async with app.run_test(size=(120, 36)) as pilot:
         await on_view(pilot, "checks", ChecksScreen)
         assert app.screen.check_action("back", ())
+
+
+async def test_past_handovers_are_searched_from_the_rota(
+    make_app: MakeApp, db: Database, clock: ManualClock, duty_actor: Actor, officer_actor: Actor
+) -> None:
+    a_day_of_people(db, clock, duty_actor, officer_actor)
+    app = make_app(lang="en", actor=officer_actor)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_view(pilot, "rota", RotaScreen)
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        await pilot.press(*"no such words", "enter")
+        await shows(pilot, "matching: no such words")
+        assert "IR gun 2 battery low" not in screen_text(app)
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        await pilot.press(*(["backspace"] * 13), *"battery", "enter")
+        await shows(pilot, "matching: battery")
+        assert "IR gun 2 battery low" in screen_text(app)

@@ -5,18 +5,22 @@ out by the outgoing one (the sign-out key appears only when every item is answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rich.text import Text
 from sqlmodel import Session
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
 
 from duty_console.db.models import Handover, HandoverItem
 from duty_console.domain import handover, rota
-from duty_console.i18n import N_, _, language
+from duty_console.errors import UserError
+from duty_console.i18n import N_, _, language, translate_error
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.text import role_label
@@ -284,20 +288,33 @@ class RotaScreen(ActionScreen):
             return None
         return int(str(table.get_row_at(table.cursor_row)[0]))
 
-    def _write_now(self, write: object) -> None:
-        """A one-key write (confirm, sign out): done here, its refusal shown as a notice."""
-        from duty_console.errors import UserError
-        from duty_console.i18n import translate_error
+    class Answered(Message):
+        """A one-key write (confirm, sign out) finished: what to say, and whether it failed."""
 
+        def __init__(self, text: str, failed: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.failed = failed
+
+    @work(thread=True, group="rota-write")
+    def _write_now(self, write: Callable[[Session], str]) -> None:
+        """A one-key write in a worker; its refusal comes back as a notice, in this language."""
         try:
             with self.context.rt.db.write() as session:
-                message = write(session)  # type: ignore[operator]
+                text = write(session)
         except UserError as exc:
-            self.notify(translate_error(exc), severity="error", markup=False)
-            return
-        self.notify(str(message), markup=False)
-        nudge(self)
-        self.reload()
+            self.post_message(self.Answered(translate_error(exc), True))
+        else:
+            self.post_message(self.Answered(text, False))
+
+    @on(Answered)
+    def _answered(self, message: Answered) -> None:
+        self.notify(
+            message.text, severity="error" if message.failed else "information", markup=False
+        )
+        if not message.failed:
+            nudge(self)
+            self.reload()
 
     def action_handover(self) -> None:
         ctx = self.context
@@ -409,13 +426,15 @@ class RotaScreen(ActionScreen):
 
     def action_search(self) -> None:
         def search(session: Session, v: dict[str, str]) -> Recorded:
-            self.search_text = v["text"]
-            return Recorded(
-                _("Showing past handovers matching: {text}").format(text=v["text"] or "*")
-            )
+            return Recorded(v["text"])
 
-        self._open(
-            _("Search past handovers"),
-            [FormField("text", _("A staff id, a person id, words of the notes"), self.search_text)],
-            search,
-        )
+        def done(recorded: Recorded | None) -> None:
+            if recorded is not None:
+                self.search_text = recorded.message
+                self.reload()
+
+        fields = [
+            FormField("text", _("A staff id, a person id, words of the notes"), self.search_text)
+        ]
+        form = QuickForm(self.context, _("Search past handovers"), fields, search, writes=False)
+        self.app.push_screen(form, done)

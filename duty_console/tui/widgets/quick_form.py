@@ -38,12 +38,20 @@ class QuickForm(FormModal):
     """Enter moves to the next field; on the last one it records."""
 
     def __init__(
-        self, context: ConsoleContext, title: str, fields: Sequence[FormField], action: Action
+        self,
+        context: ConsoleContext,
+        title: str,
+        fields: Sequence[FormField],
+        action: Action,
+        *,
+        writes: bool = True,
     ) -> None:
         super().__init__(context)
         self.form_title = title
         self.fields = tuple(fields)
         self.action = action
+        # A form that only asks (a search) reads; it never opens a write transaction.
+        self.writes = writes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -87,6 +95,10 @@ class QuickForm(FormModal):
                 self.query_one(f"#f-{f.id}", Input).focus()
                 return
         action = self.action
+        if not self.writes:
+            with self.context.rt.db.read() as session:
+                self.dismiss(action(session, values))
+            return
         self.write(lambda session: action(session, values))
 
 
