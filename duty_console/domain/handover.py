@@ -28,6 +28,7 @@ from duty_console.db.models import (
     IncidentStep,
     IsolationRoom,
     IsolationStay,
+    Shift,
     Staff,
     Supply,
 )
@@ -419,8 +420,10 @@ def sign_out(
     handover.state = "signed_out"
     handover.signed_out_at = now
     session.add(handover)
-    shift = rota.current_shift(session, actor.staff_id, now)
-    if shift is not None:
+    # The shift the handover began in (signing out a little after its end still closes it).
+    shift = session.get(Shift, handover.shift_id) if handover.shift_id else None
+    shift = shift or rota.current_shift(session, actor.staff_id, now)
+    if shift is not None and shift.signed_out_at is None:
         shift.signed_out_at = now
         session.add(shift)
     session.flush()
