@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from sqlmodel import Session
 from textual.app import ComposeResult
@@ -250,7 +251,7 @@ class ChecksScreen(ActionScreen):
                 w.person_id,
                 mask_name(w.name),
                 w.class_name or "-",
-                category[:24],
+                set_cell_size(category, 24).rstrip(),
                 w.contact_name or w.contact_staff_id or "-",
                 status,
                 key=f"{w.watch_id}",

@@ -92,9 +92,7 @@ class ConsoleHeader(Horizontal):
             label.display = False
             return
         if live.shift_ending:
-            label.update(
-                _("{names}: shift ends soon, hand over").format(names=", ".join(live.shift_ending))
-            )
+            label.update(_("{names}: hand over soon").format(names=", ".join(live.shift_ending)))
         else:
             label.update(_("on duty: {names}").format(names=", ".join(live.on_duty)))
         label.set_class(bool(live.shift_ending), "-bad")
