@@ -447,3 +447,18 @@ def test_a_fever_past_its_recheck_window_is_a_handover_item(
     assert [i.text.format(**i.params) for i in items if i.kind == "recheck"] == [
         "Fever of S1001 at 08:00 (37.8C) has no recheck."
     ]
+
+
+def test_signing_out_just_after_the_shift_end_closes_that_shift(
+    db: Database, duty_actor: Actor, officer_actor: Actor
+) -> None:
+    clock = ManualClock(local(29, 19, 55))
+    _day_and_night(db, officer_actor, clock)
+    with db.write() as s:
+        h = handover.start(s, duty_actor, "T005", tz=TZ, clock=clock)
+    clock.advance(10 * 60)  # 20:05: the night person is on, the day person still signing out
+    with db.write() as s:
+        handover.sign_out(s, duty_actor, h.id, clock=clock)  # type: ignore[arg-type]
+        shift = s.exec(select(Shift).where(Shift.staff_id == "T001")).one()
+        assert shift.signed_out_at == clock.now()
+        assert [r["staff_id"] for r in rota.on_duty(s, clock.now())] == ["T005"]
