@@ -203,3 +203,29 @@ async def test_past_handovers_are_searched_from_the_rota(
         await pilot.press(*(["backspace"] * 13), *"battery", "enter")
         await shows(pilot, "matching: battery")
         assert "IR gun 2 battery low" in screen_text(app)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_handover_answered_and_ready_to_sign_out(
+    snap_compare: Any,
+    make_app: MakeApp,
+    db: Database,
+    clock: ManualClock,
+    duty_actor: Actor,
+    officer_actor: Actor,
+    lang: str,
+) -> None:
+    """The outgoing person's view once every item is confirmed or flagged: the sign-out key."""
+    hid = a_day_of_people(db, clock, duty_actor, officer_actor)
+    with db.write() as s:
+        for item in handover.items_of(s, hid):
+            if item.kind == "note":
+                handover.answer(s, NIGHT, hid, item.n, flag=True, note="no spare", clock=clock)
+            else:
+                handover.answer(s, NIGHT, hid, item.n, clock=clock)
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await on_view(pilot, "rota", RotaScreen)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(lang=lang), terminal_size=(120, 36), run_before=run)

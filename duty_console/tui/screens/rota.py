@@ -127,7 +127,8 @@ class RotaScreen(ActionScreen):
         self.query_one("#shifts", DataTable).add_columns(
             _("from"), _("to"), _("staff"), _("role"), _("now")
         )
-        self.query_one("#items", DataTable).add_columns("#", _("state"), _("item"), _("note"))
+        # The answer's note before the item: item texts are long, notes short.
+        self.query_one("#items", DataTable).add_columns("#", _("state"), _("note"), _("item"))
         self.query_one("#history", DataTable).add_columns(
             "#", _("time"), _("from"), _("to"), _("state"), _("notes")
         )
@@ -232,8 +233,8 @@ class RotaScreen(ActionScreen):
                 items.add_row(
                     str(i.n),
                     Text(_(ITEM_STATES[i.state]), style=style),
-                    handover.item_text(i, _, lang),
                     i.answer_note,
+                    handover.item_text(i, _, lang),
                     key=str(i.n),
                 )
             if data.items:
