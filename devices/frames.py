@@ -67,6 +67,7 @@ class Measurement:
     mode: str
     frames: int
     error: str | None = None
+    mono: float = 0.0  # time.monotonic() of the reading that ended it (pairs it with a card)
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             gate=rt.gate,
             tz=tz,
             now=rt.clock.now(),
+            rules=rt.rules,
             remind_before_min=rt.settings.rota.remind_before_min,
         )
     if args.format == "json":
@@ -180,6 +181,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
             f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
         )
+    for key, label in (
+        ("recheck_overdue", "RECHECK OVERDUE"),
+        ("fevers_awaiting_recheck", "Awaiting recheck"),
+    ):
+        for f in snap[key]:
+            print(
+                f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
+                f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
+            )
     for r in snap["rooms"]:
         print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
     for i in snap["incidents"]:

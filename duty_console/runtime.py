@@ -15,7 +15,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
-from duty_console.errors import ConfigError, PermissionDenied, UserError
+from duty_console.errors import ConfigError, PermissionDenied
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Runtime:
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""
-        return Rules(**self.settings.screening.model_dump())
+        return Rules(**self.settings.screening.rules_values())  # type: ignore[arg-type]
 
 
 def open_runtime(
@@ -123,8 +123,3 @@ def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
         f"The Unix account {user!r} is not mapped to a staff member; add it to [access] "
         "unix_users in the config, or run this as the account that owns the database."
     )
-
-
-def ensure(condition: bool, message: str) -> None:
-    if not condition:
-        raise UserError(message)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import (
-    Entry,
     Handover,
     HandoverItem,
     Incident,
@@ -32,10 +31,11 @@ from duty_console.db.models import (
     Staff,
     Supply,
 )
-from duty_console.domain import absences, audit, health, rota, watch
+from duty_console.domain import absences, audit, entries, health, rota, watch
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
+from duty_console.domain.screening import Rules
 from duty_console.errors import NotFound, UserError
 from duty_console.i18n import N_
 
@@ -132,41 +132,39 @@ def people_in_isolation(session: Session, ctx: LiveContext) -> list[Item]:
 
 
 def overdue_steps(session: Session, ctx: LiveContext) -> list[Item]:
+    """One item per open incident with steps past their limit: how many, and the first."""
     stmt = (
         select(IncidentStep)
         .join(Incident, col(Incident.id) == col(IncidentStep.incident_id))
         .where(Incident.state == "open")
         .where(col(IncidentStep.done_at).is_(None), col(IncidentStep.skipped).is_(False))
         .where(col(IncidentStep.due_at).is_not(None), col(IncidentStep.due_at) < ctx.now)
-        .order_by(col(IncidentStep.due_at))
+        .order_by(col(IncidentStep.incident_id), col(IncidentStep.n))
     )
+    by_incident: dict[int, list[IncidentStep]] = {}
+    for step in session.exec(stmt):
+        by_incident.setdefault(step.incident_id, []).append(step)
     return [
         Item(
             "overdue",
-            f"step:{s.id}",
-            N_("Incident {id}, step {n} ({step}) overdue since {due}."),
+            f"incident:{incident_id}:overdue",
+            N_("Incident {id}: {count} step(s) overdue, first step {n} ({step}) since {due}."),
             {
-                "id": s.incident_id,
-                "n": s.n,
-                "step": _both(s.title_zh, s.title_en),
-                "due": _hhmm(s.due_at, ctx.tz),  # type: ignore[arg-type]
+                "id": incident_id,
+                "count": len(steps),
+                "n": steps[0].n,
+                "step": _both(steps[0].title_zh, steps[0].title_en),
+                "due": _hhmm(steps[0].due_at, ctx.tz),  # type: ignore[arg-type]
             },
         )
-        for s in session.exec(stmt)
+        for incident_id, steps in by_incident.items()
     ]
 
 
 def overdue_rechecks(session: Session, ctx: LiveContext) -> list[Item]:
-    """Fevers of the last day with no recheck after their window (nobody with a fever vanishes)."""
-    rechecked = select(Entry.recheck_of).where(col(Entry.recheck_of).is_not(None))
-    stmt = (
-        select(Entry)
-        .where(Entry.status == "fever")
-        .where(col(Entry.at) >= ctx.now - timedelta(days=1))
-        .where(col(Entry.at) < ctx.now - timedelta(seconds=ctx.recheck_within_s))
-        .where(col(Entry.id).not_in(rechecked))
-        .order_by(col(Entry.at))
-    )
+    """Fevers past their recheck window, still open (nobody with a fever disappears)."""
+    rules = Rules(recheck_within_s=ctx.recheck_within_s)
+    _inside, overdue = entries.split_fevers(entries.open_fevers(session), ctx.now, rules)
     return [
         Item(
             "recheck",
@@ -174,7 +172,7 @@ def overdue_rechecks(session: Session, ctx: LiveContext) -> list[Item]:
             N_("Fever of {person} at {at} ({temp}C) has no recheck."),
             {"person": e.person_id or "-", "at": _hhmm(e.at, ctx.tz), "temp": e.temp_c},
         )
-        for e in session.exec(stmt)
+        for e in overdue
     ]
 
 

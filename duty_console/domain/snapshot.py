@@ -15,6 +15,8 @@ from duty_console.db.models import (
     IsolationStay,
 )
 from duty_console.domain import health, people_day
+from duty_console.domain.entries import fever_status
+from duty_console.domain.screening import Rules
 
 
 def _iso(value: datetime | None, tz: Any) -> str | None:
@@ -76,6 +78,7 @@ def snapshot(
     gate: str,
     tz: Any,
     now: datetime,
+    rules: Rules | None = None,
     remind_before_min: int = 15,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
@@ -107,6 +110,7 @@ def snapshot(
         "timers": [],
         "rooms": rooms(session),
         "incidents": incidents(session, now),
+        **fever_status(session, now, rules or Rules(), tz),
         # on_duty, shift_ending, class_checks, watch_unchecked, absences_open (issue 11).
         **people_day.status(session, now, tz, remind_before_min),
     }

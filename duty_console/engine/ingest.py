@@ -4,9 +4,11 @@ Phase 1 (no database): each event is counted for device health; readings go thro
 device's trigger (presence or frame) to become measurements; card reads wait in the gate's
 pairing queue, and each measurement takes the first waiting card (DESIGN §3.6).
 Phase 2 (one write transaction per group of ≤ 500 events or ≤ 50 ms): cards are resolved to
-people, measurements are screened (valid range, fever line, recheck window), rows are inserted
-with Core ``executemany``, a confirmed fever opens an incident, device health is written and one
-audit record covers the group. A failed commit keeps the group's work and retries it: nothing
+people, measurements are screened by the one path of ``domain.screening``/``domain.intake``
+(valid range, fever line, rest, recheck, open incident), rows are inserted with Core
+``executemany``, the few that bring something about (a recheck, a confirmed fever, a step of an
+open incident) go through ``intake.after_insert``, device health is written and one audit record
+covers the group. A failed commit keeps the group's work and retries it: nothing
 read is dropped, and nothing is counted twice.
 """
 
@@ -19,7 +21,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, insert, update
@@ -36,16 +37,16 @@ from duty_console.db.models import Device, Entry, Person
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
+from duty_console.domain.intake import after_insert, needs_after
 from duty_console.domain.people import find_by_card
 from duty_console.domain.screening import (
-    FEVER_CONFIRMED,
-    INVALID,
     CardPairing,
+    Decision,
+    Mode,
     Rules,
-    classify,
-    is_valid,
-    open_fever_entry,
+    entry_fields,
+    round_temp,
+    screen,
 )
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,6 @@ _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 _INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status)
 _PERSON: Table = Person.__table__  # type: ignore[attr-defined]
 _ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
-
-
-def round_temp(value: float) -> float:
-    """One decimal, half up (37.25 → 37.3), as shown, exported and screened.
-
-    Sensors report hundredths; going through them first keeps 36.55 + 0.4 at 36.95, not 36.9499….
-    """
-    hundredths = Decimal(f"{value:.2f}")
-    return float(hundredths.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -93,7 +85,7 @@ class _Measured:
     device: str
     at: datetime
     temp_c: float | None
-    mode: str
+    kind: str  # the device's body | surface
     error: str | None
     card_id: str | None
 
@@ -215,7 +207,7 @@ class Writer(threading.Thread):
             state.frames_ok += 1
             state.last_frame_at = event.at
             state.dirty = True
-            self.pairing.card(event.card_id, None, event.at.timestamp())
+            self.pairing.card(event.card_id, None, event.mono)
         elif isinstance(event, BadFrame):
             state.frames_bad += 1
             state.dirty = True
@@ -228,9 +220,15 @@ class Writer(threading.Thread):
         if isinstance(item, SensorErrorEvent):
             state.sensor_errors += 1
             return
-        _, card_id = self.pairing.reading(item.at.timestamp())
-        temp = None if item.temp_c is None else round_temp(item.temp_c + state.offset_c)
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, item.error, card_id))
+        _, card_id = self.pairing.reading(item.mono)
+        temp, error = None, item.error
+        if item.temp_c is not None:
+            try:
+                temp = round_temp(item.temp_c + state.offset_c)
+            except ValueError:
+                # Never a temperature: an invalid entry that says what came.
+                error = f"not a temperature: {item.temp_c!r}"[:255]
+        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -331,42 +329,35 @@ class Writer(threading.Thread):
             person_id = self._person_of(session, m.card_id)
             if person_id is None:
                 note = f"card {m.card_id} is not in the roster"
+        if person_id is not None and any(r["person_id"] == person_id for r in rows):
+            # An earlier row of this group may hold this person's fever: write it first.
+            self._insert(session, rows, inserted)
+            rows.clear()
+        decision = screen(session, self.rules, person_id, m.temp_c, Mode.IR, m.at)
         row: dict[str, Any] = {
             "at": m.at,
             "gate": self.gate,
             "device": m.device,
             "person_id": person_id,
             "temp_c": m.temp_c,
-            "mode": m.mode,
+            "mode": Mode.IR.value,
+            "kind": m.kind,
             "note": note,
             "reason": "",
             "created_at": self.clock.now(),
             "created_by": self.actor.label,
+            **entry_fields(decision),
         }
-        if not is_valid(m.temp_c, self.rules):
-            row["status"] = INVALID
-            return row
-        fever_id = None
-        if person_id is not None:
-            if any(r["person_id"] == person_id for r in rows):
-                # An earlier row of this group may hold this person's fever: write it first.
-                self._insert(session, rows, inserted)
-                rows.clear()
-            fever_id = open_fever_entry(session, person_id, m.at, self.rules)
-        row["status"] = classify(m.temp_c, fever_id is not None, self.rules)
-        row["recheck_of"] = fever_id
-        if row["status"] == FEVER_CONFIRMED:
+        if needs_after(decision):
+            self._insert(session, rows, inserted)
+            rows.clear()
             self._insert(session, [row], inserted)
-            open_incident(
-                session,
-                self.actor,
-                FEVER_AT_GATE,
-                person_id=person_id,
-                entry_id=inserted[-1][0],
-                clock=self.clock,
-            )
+            self._after(session, decision, inserted[-1][0])
             return None
         return row
+
+    def _after(self, session: Session, decision: Decision, entry_id: int) -> None:
+        after_insert(session, self.actor, decision, entry_id, clock=self.clock)
 
     def _refresh_cards(self, session: Session) -> None:
         """Forget cached cards when the roster changed (an import, a new card)."""
@@ -386,8 +377,6 @@ class Writer(threading.Thread):
     ) -> None:
         if not rows:
             return
-        for row in rows:
-            row.setdefault("recheck_of", None)
         result = session.connection().execute(_INSERT_ENTRY, rows)
         inserted.extend((int(r[0]), str(r[1])) for r in result)
 

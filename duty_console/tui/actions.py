@@ -53,6 +53,7 @@ from textual.screen import Screen
 
 from duty_console.i18n import _
 from duty_console.tui.keys import translate_bindings
+from duty_console.tui.live import LiveState
 
 if TYPE_CHECKING:
     from duty_console.tui.context import ConsoleContext
@@ -79,6 +80,8 @@ class ScreenAction:
 class ConsoleHost(Protocol):
     """What a screen may ask of the console app (implemented by ``DutyConsoleApp``)."""
 
+    live: LiveState | None
+
     def key_for(self, binding_id: str) -> str: ...
 
     def nudge(self) -> None: ...
@@ -90,6 +93,12 @@ def host(node: DOMNode) -> ConsoleHost | None:
     """The console app of ``node``, typed; None under a bare test app."""
     app = node.app
     return app if isinstance(app, ConsoleHost) else None
+
+
+def live_state(node: DOMNode) -> LiveState | None:
+    """The console's live state (newest entry, open fevers, health); None before a read."""
+    console = host(node)
+    return console.live if console is not None else None
 
 
 def key_for(node: DOMNode, binding_id: str) -> str:

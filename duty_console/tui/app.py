@@ -65,6 +65,9 @@ def check_keymap(keymap: dict[str, str], source: str) -> None:
     keys.check_keymap(keymap, source, keys.binding_ids())
 
 
+# While a recheck is overdue, the bell rings again this often, on every console.
+OVERDUE_BELL_S = 180.0
+
 # Health (engine heartbeat, devices) is re-read this often even when nothing was committed:
 # a dead engine writes nothing.
 HEALTH_EVERY_S = 2.0
@@ -198,6 +201,7 @@ class DutyConsoleApp(App[int]):
             else:
                 self.add_mode(name, partial(NotBuiltScreen, context, name))
         self._follow_database()
+        self.set_interval(OVERDUE_BELL_S, self._ring_while_overdue)
         self.switch_mode("gate")
 
     # -- the live feed --------------------------------------------------------------------
@@ -257,6 +261,11 @@ class DutyConsoleApp(App[int]):
         self.live = state
         if message.changed:
             self.data_generation += 1
+
+    def _ring_while_overdue(self) -> None:
+        """Nobody with a fever disappears: an overdue recheck rings again until handled."""
+        if self.live is not None and self.live.split(self.clock.now(), self.rules)[1]:
+            self.bell()
 
     @on(DatabaseFailed)
     def _database_failed(self, message: DatabaseFailed) -> None:

@@ -131,7 +131,8 @@ async def test_help_lists_every_key(make_app: MakeApp) -> None:
             (":gate", "gate"),
             (":rota", "rota"),
         ):
-            assert re.search(rf"^ +{re.escape(key)} +{what}", shown, re.MULTILINE), key
+            # The help panel is centred over the gate: a column or two of it may show at the left.
+            assert re.search(rf"^.{{0,3}} +{re.escape(key)} +{what}", shown, re.MULTILINE), key
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
 

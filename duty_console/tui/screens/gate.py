@@ -14,12 +14,15 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
 from duty_console.domain import screening
+from duty_console.domain.entries import rest_until
 from duty_console.i18n import N_, _
 from duty_console.tui import text
 from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.live import LiveState
-from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
+from duty_console.tui.log_source import LogFilter
+from duty_console.tui.widgets.close_fever import CloseFever
+from duty_console.tui.widgets.entry_log import EntryLog
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
@@ -48,7 +51,7 @@ STATUS_WORDS = {
 
 def parse_filter(typed: str) -> LogFilter:
     """'fever 七年级1班' → status fever, text '七年级1班'; status words in English or as shown."""
-    words = {key: status for key, status in STATUS_WORDS.items()}
+    words: dict[str, str] = {key: status for key, status in STATUS_WORDS.items()}
     for status in text.STATUS_LABELS:
         words[text.status_label(status).lower()] = status
     chosen: str | None = None
@@ -109,6 +112,15 @@ class GateScreen(ActionScreen):
             "visitor.register",
         ),
         ScreenAction(
+            "gate.close_fever",
+            "x",
+            "close_fever",
+            N_("close fever"),
+            N_("Close the most urgent fever without a recheck, with the reason"),
+            "entry.close_fever",
+            show=False,
+        ),
+        ScreenAction(
             "gate.filter",
             "slash",
             "filter",
@@ -140,8 +152,8 @@ class GateScreen(ActionScreen):
         yield ConsoleHeader(context)
         with Horizontal(id="body"):
             with Vertical(id="side"):
-                yield LastReading(context.tz, id="last-reading")
-                yield RecheckPrompt(context.tz, context.rules.recheck_within_s, id="recheck")
+                yield LastReading(context.tz, context.rules, id="last-reading")
+                yield RecheckPrompt(context.tz, context.rules, context.rt.gate, id="recheck")
             with Vertical(id="log-pane"):
                 yield Label("", id="log-title", markup=False)
                 yield Field(
@@ -174,10 +186,12 @@ class GateScreen(ActionScreen):
     def _show_live(self, live: LiveState | None) -> None:
         if live is None:
             return
-        self.query_one(LastReading).row = live.newest
-        self.recheck_prompt.show(live.awaiting, self.context.now(), self._key_for("gate.recheck"))
+        last = self.query_one(LastReading)
+        last.fever_times = {row.id: row.at for row in live.fevers}
+        last.row = live.newest
+        self.recheck_prompt.show(live.fevers, self.context.now(), self._key_for("gate.recheck"))
         if self._ticker is not None:
-            if live.awaiting:
+            if live.fevers:
                 self._ticker.resume()
             else:
                 self._ticker.pause()
@@ -248,8 +262,8 @@ class GateScreen(ActionScreen):
         ]
 
     def available(self, action: str) -> bool:
-        if action == "recheck":
-            return bool(self.recheck_prompt.awaiting)
+        if action in ("recheck", "close_fever"):
+            return bool(self.recheck_prompt.fevers)
         if action == "clear_filter":
             return self.entry_log.log_filter.active or bool(self.query_one("#filter").display)
         return True
@@ -266,15 +280,31 @@ class GateScreen(ActionScreen):
         self.app.push_screen(ManualReading(self.context), self._done)
 
     def action_recheck(self) -> None:
-        row = self.recheck_prompt.most_urgent()
+        now = self.context.now()
+        row = self.recheck_prompt.most_urgent(now)
         if row is None:
+            return
+        rested = rest_until(row, self.context.rules)
+        if now < rested:
+            # A reading now would not count as the recheck (DESIGN §3.6): say when it will.
+            self.notify(
+                _("Let them rest: the recheck counts from {time}.").format(
+                    time=text.clock_time(rested, self.context.tz)
+                ),
+                markup=False,
+            )
             return
         if row.person_id:
             person = PersonChoice(row.person_id, row.name, row.class_name)
-            self.app.push_screen(ManualReading(self.context, person), self._done)
+            self.app.push_screen(ManualReading(self.context, person, recheck=True), self._done)
         else:
             # An unidentified fever: name the person first, then recheck them.
             self.app.push_screen(PersonPicker(self.context, row), self._done)
+
+    def action_close_fever(self) -> None:
+        row = self.recheck_prompt.most_urgent(self.context.now())
+        if row is not None:
+            self.app.push_screen(CloseFever(self.context, row), self._done)
 
     def action_pick(self) -> None:
         row = self.entry_log.selected_row

@@ -1,7 +1,7 @@
 """people day: class checks, absences, watch checks, handover items
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 14:29:08.314387
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import duty_console.db.types
 
 revision: str = '0006'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
