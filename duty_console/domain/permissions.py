@@ -30,6 +30,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "alert.manage": ALL_STAFF | {"system"},
     "alert.acknowledge": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
+    # The people side of the day (issue 11). A class teacher's check is a duty action; the
+    # fit-to-return check (复课证明) is the school doctor's alone.
+    "check.record": ALL_STAFF,
+    "absence.record": ALL_STAFF,
+    "absence.return": frozenset({"doctor"}),
+    "watch.add": ALL_STAFF,
+    "watch.check": ALL_STAFF,
+    "watch.end": LEADS,
+    "rota.manage": frozenset({"officer", "admin"}),
+    "handover": ALL_STAFF,
 }
 
 

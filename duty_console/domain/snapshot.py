@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from duty_console.db.models import Incident, Shift, Staff
-from duty_console.domain import clusters, health
+from duty_console.db.models import Incident
+from duty_console.domain import clusters, health, people_day
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
@@ -21,18 +21,6 @@ def _iso(value: datetime | None, tz: Any) -> str | None:
     return None if value is None else value.astimezone(tz).isoformat(timespec="seconds")
 
 
-def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
-    stmt = (
-        select(Shift, Staff)
-        .join(Staff, col(Staff.staff_id) == col(Shift.staff_id))
-        .where(col(Shift.starts_at) <= now, col(Shift.ends_at) > now)
-        .where(col(Shift.signed_out_at).is_(None))
-    )
-    return [
-        {"staff_id": st.staff_id, "name": st.name, "role": sh.role} for sh, st in session.exec(stmt)
-    ]
-
-
 def snapshot(
     session: Session,
     *,
@@ -42,6 +30,7 @@ def snapshot(
     now: datetime,
     rules: Rules | None = None,
     timers_schedule: timers_domain.Schedule | None = None,
+    remind_before_min: int = 15,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -74,8 +63,9 @@ def snapshot(
         "rooms": rooms_status(session),
         "incidents": incidents_status(session, now),
         "cluster_proposals": clusters.proposals_status(session, now, tz),
-        "on_duty": on_duty(session, now),
         **fever_status(session, now, rules or Rules(), tz),
+        # on_duty, shift_ending, class_checks, watch_unchecked, absences_open (issue 11).
+        **people_day.status(session, now, tz, remind_before_min),
     }
 
 
