@@ -9,10 +9,11 @@ from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSessio
 from duty_console.db.models.incidents import Incident, IncidentStep
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
+from duty_console.db.models.reports import DailyReport
 from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
 from duty_console.db.models.shifts import Handover, Shift
 from duty_console.db.models.staff import Staff
-from duty_console.db.models.supplies import Supply
+from duty_console.db.models.supplies import Supply, SupplyMovement
 
 __all__ = [
     "ENTRY_STATUSES",
@@ -20,6 +21,7 @@ __all__ = [
     "Area",
     "AreaType",
     "AuditRecord",
+    "DailyReport",
     "Device",
     "DisinfectionRecord",
     "EngineLease",
@@ -36,6 +38,7 @@ __all__ = [
     "Staff",
     "Stamped",
     "Supply",
+    "SupplyMovement",
     "VentilationSession",
     "Visitor",
     "WatchCategory",
