@@ -188,6 +188,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
                 f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
             )
+    for s in snap["supplies_low"]:
+        print(f"Supplies low: {s['name']} {s['on_hand']} (reorder at {s['reorder_level']})")
     for r in snap["rooms"]:
         print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
     for i in snap["incidents"]:
@@ -206,7 +208,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:
-    return _not_yet("report daily", "reports issue")
+    from duty_console.cli_report import cmd_report_daily as report_daily
+
+    return report_daily(args)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

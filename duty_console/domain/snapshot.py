@@ -16,7 +16,7 @@ from duty_console.db.models import (
     Shift,
     Staff,
 )
-from duty_console.domain import health
+from duty_console.domain import health, supplies
 from duty_console.domain.entries import fever_status
 from duty_console.domain.screening import Rules
 
@@ -124,6 +124,7 @@ def snapshot(
         "rooms": rooms(session),
         "incidents": incidents(session, now),
         "on_duty": on_duty(session, now),
+        "supplies_low": supplies.supplies_low(session),
         **fever_status(session, now, rules or Rules(), tz),
     }
 
