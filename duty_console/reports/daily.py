@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from duty_console.db.connect import Database
 from duty_console.db.models import (
     Area,
     AreaType,
@@ -39,7 +40,6 @@ from duty_console.db.models import (
     Visitor,
     WatchEntry,
 )
-from duty_console.db.connect import Database
 from duty_console.domain import report_versions, supplies
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
@@ -117,9 +117,12 @@ def drill_entry_ids(session: Session, since: datetime, until: datetime) -> set[i
     return out
 
 
-def day_entries(session: Session, since: datetime, until: datetime) -> list[Entry]:
+def day_entries(
+    session: Session, since: datetime, until: datetime, drills: set[int] | None = None
+) -> list[Entry]:
     """The day's entries, oldest first, drills left out."""
-    drills = drill_entry_ids(session, since, until)
+    if drills is None:
+        drills = drill_entry_ids(session, since, until)
     stmt = (
         select(Entry)
         .where(col(Entry.at) >= since, col(Entry.at) < until)
@@ -147,14 +150,23 @@ def visitors_logged(session: Session, since: datetime, until: datetime) -> int:
     return int(session.exec(stmt).one())
 
 
-def incident_counts(session: Session, since: datetime, until: datetime) -> dict[str, int]:
-    """Incidents (drills left out): opened that day, open at its end (or now), their overdue
-    steps at that moment."""
+def incident_counts(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    drill_entries: set[int] | frozenset[int] = frozenset(),
+) -> dict[str, int]:
+    """Incidents (drills left out, and incidents opened from a drill's readings): opened that
+    day, open at its end (or now), their overdue steps at that moment."""
     real = select(Incident).where(col(Incident.drill).is_(False))
-    opened = list(
+
+    def counted(rows: Any) -> list[Incident]:
+        return [i for i in rows if i.entry_id is None or i.entry_id not in drill_entries]
+
+    opened = counted(
         session.exec(real.where(col(Incident.opened_at) >= since, col(Incident.opened_at) < until))
     )
-    open_then = list(
+    open_then = counted(
         session.exec(
             real.where(col(Incident.opened_at) < until).where(
                 or_(col(Incident.closed_at).is_(None), col(Incident.closed_at) >= until)
@@ -322,9 +334,10 @@ def daily_report(
     """
     since, end = local_day_bounds(day, tz)
     until = min(end, max(now, since))
-    entries = day_entries(session, since, end)
+    drills = drill_entry_ids(session, since, end)
+    entries = day_entries(session, since, end, drills)
     counts: dict[str, Any] = gate_counts(entries, visitors_logged(session, since, end))
-    counts.update(incident_counts(session, since, until))
+    counts.update(incident_counts(session, since, until, drills))
     counts.update(isolation_counts(session, since, until))
     counts.update(people_counts(session, day, tz))
     hygiene = compliance_counts(session, since, end)

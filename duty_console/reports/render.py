@@ -28,6 +28,8 @@ SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("reporter", N_("Reporter")),
             ("made_at", N_("Time of report")),
             ("version", N_("Version")),
+            ("submitted_by", N_("Submitted by")),
+            ("submitted_at", N_("Submitted at")),
             ("zero_report", N_("Zero report")),
         ),
     ),
@@ -124,6 +126,8 @@ def value_text(key: str, value: Any, tr: Translate) -> str:
         )
     if value is None or value == "":
         return "-"
+    if key.endswith("_at") and isinstance(value, str):
+        return value.replace("T", " ")[:16]
     return str(value)
 
 
