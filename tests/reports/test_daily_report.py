@@ -174,7 +174,7 @@ def test_making_the_report_again_keeps_versions_and_the_differences(
 ) -> None:
     clock = ManualClock(local(16, 0))
     with db.write() as s:
-        first, rec1 = make_daily_report(s, officer_actor, DAY, TZ, clock=clock)
+        _first, rec1 = make_daily_report(s, officer_actor, DAY, TZ, clock=clock)
     with db.write() as s:
         _same, rec_same = make_daily_report(s, officer_actor, DAY, TZ, clock=clock)
     assert (rec1.row.version, rec1.new) == (1, True)
