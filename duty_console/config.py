@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -131,11 +132,42 @@ class DeviceSettings(_Section):
         return {k: v for k, v in dumped.items() if k not in skip and v is not None}
 
 
+def _clock_time(value: str) -> str:
+    try:
+        hh, mm = value.split(":")
+        if not (0 <= int(hh) <= 23 and 0 <= int(mm) <= 59 and len(mm) == 2):
+            raise ValueError
+    except ValueError as exc:
+        raise ValueError(f"a local time like 16:00, not {value!r}") from exc
+    return f"{int(hh):02d}:{mm}"
+
+
+class ReportSettings(_Section):
+    folder: str = Field(
+        default="reports", description="Where the engine writes the daily report (md and xlsx)"
+    )
+    at: str = Field(default="16:00", description="Local time the engine writes the day's report")
+    remind_at: str = Field(
+        default="17:00",
+        description="Local time after which a day with no submitted report reminds the officer",
+    )
+
+    @field_validator("at", "remind_at")
+    @classmethod
+    def _local_time(cls, value: str) -> str:
+        return _clock_time(value)
+
+    def local_time(self, which: str) -> time:
+        hh, mm = getattr(self, which).split(":")
+        return time(int(hh), int(mm))
+
+
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -155,3 +155,12 @@ def header_fields(row: DailyReport, tz: Any) -> dict[str, Any]:
         "submitted_at": iso(row.submitted_at),
         "submitted_by": row.submitted_by,
     }
+
+
+def reminder_due(session: Session, now: datetime, tz: Any, remind_at: time) -> bool:
+    """Past ``[reports] remind_at`` (local) and today's report not submitted: remind the
+    officer on every console."""
+    local = now.astimezone(tz)
+    if local.time() < remind_at:
+        return False
+    return submitted(session, local.date().isoformat()) is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from duty_console.domain import entries, health
+from duty_console.domain import entries, health, report_versions
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import Rules
 from duty_console.runtime import Runtime
@@ -24,6 +24,8 @@ class LiveState:
     engine_alive: bool
     devices_online: int
     devices_total: int
+    # Past [reports] remind_at with today's report not submitted (the officer is reminded).
+    report_due: bool = False
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -45,4 +47,8 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-    return LiveState(latest, newest, fevers, engine.alive, online, total)
+        reports = rt.settings.reports
+        report_due = report_versions.reminder_due(
+            session, now, rt.settings.site.tz, reports.local_time("remind_at")
+        )
+    return LiveState(latest, newest, fevers, engine.alive, online, total, report_due)

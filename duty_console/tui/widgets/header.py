@@ -47,6 +47,7 @@ class ConsoleHeader(Horizontal):
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
         yield Label("", id="overdue", classes="-bad", markup=False)
+        yield Label("", id="report-due", classes="-bad", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
@@ -54,6 +55,7 @@ class ConsoleHeader(Horizontal):
     def on_mount(self) -> None:
         self.query_one("#database").display = False
         self.query_one("#overdue").display = False
+        self.query_one("#report-due").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -86,6 +88,11 @@ class ConsoleHeader(Horizontal):
 
     def _show_live(self, live: LiveState | None) -> None:
         self._show_overdue()
+        # Today's report not submitted after [reports] remind_at: whoever may submit it sees so.
+        due = live is not None and live.report_due and self.console_context.can("report.submit")
+        report_due = self.query_one("#report-due", Label)
+        report_due.update(_("report not submitted") if due else "")
+        report_due.display = due
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         if live is None:
