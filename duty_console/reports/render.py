@@ -193,7 +193,7 @@ def _rows(report: dict[str, Any], tr: Translate) -> list[tuple[str, str, str, st
 
 def _safe_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value != "-" and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -265,6 +265,8 @@ def to_xlsx(report: dict[str, Any], tr: Translate, path: Path | io.BytesIO) -> N
                 width([value, *(str(r[1]) for r in rows)]),
             ],
         )
+        for (cell,) in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+            cell.alignment = Alignment(horizontal="left")
         if sid == "summary":
             for cell in ws[2]:
                 cell.font = Font(bold=True, size=13)
