@@ -236,25 +236,26 @@ def ratio(done: int, due: int) -> float:
     return 1.0 if due == 0 else round(min(done, due) / due, 3)
 
 
-def compliance_counts(
+def area_compliance(
     session: Session, since: datetime, until: datetime
-) -> dict[str, tuple[int, int]]:
-    """Per area: (disinfections done, due) and (ventilation sessions done, due) that day.
+) -> list[tuple[AreaType, int, int, int, int]]:
+    """Per active area: (its type, disinfections done, due, ventilation sessions done, due).
 
     From the area types' schedules: a daily disinfection is due once a day, a ventilation session
-    counts when it lasted the type's minutes. The timers branch's ``timers.compliance`` (with its
-    periods of every 2 days and per shift) replaces this when it is merged.
+    counts when it lasted the type's minutes. The timers branch's ``timers.day_compliance`` (with
+    its periods of every 2 days and per shift) replaces this when it is merged.
     """
-    out: dict[str, tuple[int, int]] = {"disinfection": (0, 0), "ventilation": (0, 0)}
+    out = []
     stmt = (
         select(Area, AreaType)
         .join(AreaType, col(AreaType.key) == col(Area.type))
         .where(col(Area.active).is_(True))
+        .order_by(col(Area.code))
     )
-    dis_done = dis_due = ven_done = ven_due = 0
     for area, atype in session.exec(stmt):
+        dis_done = dis_due = ven_done = ven_due = 0
         if 0 < atype.disinfection_every_hours <= 24:
-            dis_due += 1
+            dis_due = 1
             n = session.exec(
                 select(func.count())
                 .select_from(DisinfectionRecord)
@@ -264,9 +265,9 @@ def compliance_counts(
                     col(DisinfectionRecord.done_at) < until,
                 )
             ).one()
-            dis_done += min(int(n), 1)
+            dis_done = min(int(n), 1)
         if atype.ventilation_per_day > 0:
-            ven_due += atype.ventilation_per_day
+            ven_due = atype.ventilation_per_day
             sessions = session.exec(
                 select(VentilationSession).where(
                     VentilationSession.area_code == area.code,
@@ -281,10 +282,39 @@ def compliance_counts(
                 if v.ended_at is not None
                 and (v.ended_at - v.started_at) >= timedelta(minutes=atype.ventilation_minutes)
             )
-            ven_done += min(long_enough, atype.ventilation_per_day)
-    out["disinfection"] = (dis_done, dis_due)
-    out["ventilation"] = (ven_done, ven_due)
+            ven_done = min(long_enough, ven_due)
+        out.append((atype, dis_done, dis_due, ven_done, ven_due))
     return out
+
+
+def compliance_counts(
+    session: Session, since: datetime, until: datetime
+) -> dict[str, tuple[int, int]]:
+    """The day's (done, due) of each kind over every area."""
+    rows = area_compliance(session, since, until)
+    return {
+        "disinfection": (sum(r[1] for r in rows), sum(r[2] for r in rows)),
+        "ventilation": (sum(r[3] for r in rows), sum(r[4] for r in rows)),
+    }
+
+
+def compliance_by_type(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per area type with anything due: both kinds together, done and due (a picture's bars)."""
+    by: dict[str, dict[str, Any]] = {}
+    for atype, dd, du, vd, vu in area_compliance(session, since, until):
+        row = by.setdefault(
+            atype.key,
+            {
+                "type": atype.key,
+                "name": atype.name_en,
+                "name_zh": atype.name_zh,
+                "done": 0,
+                "due": 0,
+            },
+        )
+        row["done"] += dd + vd
+        row["due"] += du + vu
+    return [r for r in by.values() if r["due"]]
 
 
 def compliance(session: Session, since: datetime, until: datetime) -> tuple[float, float]:
@@ -404,12 +434,15 @@ def write_daily_report(
     school: str = "",
     gate: str = "",
     lang: str = "zh_CN",
+    actor: Actor | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[Path]:
-    """The scheduled report (``[reports] at``): keep the day's report and write it to ``folder``
-    as Markdown and xlsx (mode 0600). Returns the files written; none when the files of the
-    day's newest version are already there, so a restart does not write the report twice."""
-    actor = system_actor(gate=gate, via="engine", name="scheduler")
+    """The scheduled report (``[reports] at``; or ``actor`` exporting it from the console): keep
+    the day's report and write it to ``folder`` as Markdown and xlsx (mode 0600). Returns the
+    files written; none when the files of the day's newest version are already there, so a
+    restart does not write the report twice."""
+    if actor is None:
+        actor = system_actor(gate=gate, via="engine", name="scheduler")
     with db.write() as session:
         report, recorded = make_daily_report(session, actor, day, tz, school=school, clock=clock)
     stem = report_file_stem(day, recorded.row.version)

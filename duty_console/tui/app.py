@@ -44,6 +44,7 @@ from duty_console.tui.live import LiveState, read_live_state
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
 from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.reports import ReportsScreen
 from duty_console.tui.screens.sign_in import SignInScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
 from duty_console.tui.views import VIEWS, view_label
@@ -53,6 +54,7 @@ from duty_console.tui.widgets.person_search import PersonSearch
 # The views that are built: name (VIEWS) → its screen, made with the console's context.
 VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "gate": GateScreen,
+    "reports": ReportsScreen,
 }
 
 
