@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from duty_console.domain import entries, health, report_versions
+from duty_console.domain import entries, health, report_versions, supplies
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import Rules
 from duty_console.runtime import Runtime
@@ -26,6 +26,8 @@ class LiveState:
     devices_total: int
     # Past [reports] remind_at with today's report not submitted (the officer is reminded).
     report_due: bool = False
+    # Supplies at or below their reorder level.
+    supplies_low: int = 0
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -51,4 +53,5 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         report_due = report_versions.reminder_due(
             session, now, rt.settings.site.tz, reports.local_time("remind_at")
         )
-    return LiveState(latest, newest, fevers, engine.alive, online, total, report_due)
+        low = len(supplies.low(session))
+    return LiveState(latest, newest, fevers, engine.alive, online, total, report_due, low)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from textual.pilot import Pilot
 
 from duty_console.db.connect import Database
-from duty_console.domain import report_versions
+from duty_console.domain import report_versions, supplies
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
+from duty_console.reports.daily import make_daily_report
 from duty_console.tui.app import DutyConsoleApp
 from duty_console.tui.screens.reports import ReportsScreen
 
@@ -20,6 +23,7 @@ from .conftest import gate_ready, screen_text, shows, until
 from .test_snapshots import a_morning_at_the_gate
 
 MakeApp = Callable[..., DutyConsoleApp]
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 async def reports_ready(pilot: Pilot[Any]) -> None:
@@ -91,3 +95,30 @@ async def test_a_duty_teacher_cannot_submit(
         assert screen.check_action("submit", ()) is False
         assert screen.check_action("export", ()) is False
         assert screen.check_action("previous", ()) is True
+
+
+async def test_low_stock_shows_in_the_header(
+    make_app: MakeApp, db: Database, clock: ManualClock, duty_actor: Actor
+) -> None:
+    app = make_app(lang="en", actor=duty_actor)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await gate_ready(pilot)
+        assert "supplies low" not in screen_text(app)
+        with db.write() as session:
+            supplies.move(
+                session, duty_actor, "gown", -40, "used in the isolation room", clock=clock
+            )
+        await shows(pilot, "supplies low 1")
+
+
+async def test_an_officer_is_reminded_of_an_unsubmitted_report(
+    make_app: MakeApp, db: Database, clock: ManualClock, officer_actor: Actor
+) -> None:
+    clock.advance(10 * 3600)  # 18:00 local, after [reports] remind_at (17:00)
+    app = make_app(lang="en", actor=officer_actor)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await shows(pilot, "report not submitted")
+        with db.write() as session:
+            make_daily_report(session, officer_actor, date(2026, 11, 29), TZ, clock=clock)
+            report_versions.submit(session, officer_actor, "2026-11-29", clock=clock)
+        await until(pilot, lambda: "report not submitted" not in screen_text(app))
