@@ -144,7 +144,8 @@ def _clock_time(value: str) -> str:
 
 class ReportSettings(_Section):
     folder: str = Field(
-        default="reports", description="Where the engine writes the daily report (md and xlsx)"
+        default="reports",
+        description="Where the daily report is written (md and xlsx); relative to the config file",
     )
     at: str = Field(default="16:00", description="Local time the engine writes the day's report")
     remind_at: str = Field(
@@ -298,4 +299,9 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
             settings = settings.model_copy(
                 update={"database": DatabaseSettings(url=f"sqlite:///{absolute}")}
             )
+    folder = Path(settings.reports.folder)
+    if not folder.is_absolute():
+        # The reports folder too: beside the config file, wherever the engine was started.
+        reports = settings.reports.model_copy(update={"folder": str(path.parent / folder)})
+        settings = settings.model_copy(update={"reports": reports})
     return settings
