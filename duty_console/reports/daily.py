@@ -221,14 +221,17 @@ def class_rows(session: Session, entries: list[Entry]) -> list[dict[str, Any]]:
     """Per class of the roster: its size and how many of it came through the gate that day."""
     seen = {e.person_id for e in entries if e.person_id}
     rows: dict[str, dict[str, Any]] = {}
-    stmt = select(Person.class_name, Person.person_id).where(
-        col(Person.active).is_(True), Person.class_name != ""
+    # In the roster's order (grade by grade), which sorting Chinese class names would not keep.
+    stmt = (
+        select(Person.class_name, Person.person_id)
+        .where(col(Person.active).is_(True), Person.class_name != "")
+        .order_by(col(Person.id))
     )
     for class_name, person_id in session.exec(stmt):
         row = rows.setdefault(class_name, {"class": class_name, "size": 0, "arrived": 0})
         row["size"] += 1
         row["arrived"] += person_id in seen
-    return [rows[k] for k in sorted(rows)]
+    return list(rows.values())
 
 
 def ratio(done: int, due: int) -> float:

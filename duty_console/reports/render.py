@@ -155,23 +155,26 @@ def to_markdown(report: dict[str, Any], tr: Translate) -> str:
     lines += ["", f"**{headline(report, tr)}**"]
     if report.get("amends_submitted"):
         lines += ["", tr("Amended report (version {version}).").format(version=report["version"])]
+    # Chinese punctuation in Chinese: "入校测温人次：9", "人数 33，到校 11".
+    colon, also = tr(": "), tr("; ")
     for _sid, section, fields in SECTIONS:
         lines += ["", f"## {tr(section)}"]
         for key, label in fields:
             if key in report:
-                lines.append(f"- {tr(label)}: {value_text(key, report[key], tr)}")
+                lines.append(f"- {tr(label)}{colon}{value_text(key, report[key], tr)}")
     classes = report.get("classes") or []
     if classes:
         lines += ["", f"## {tr('Classes')}"]
         for row in classes:
             lines.append(
-                f"- {row['class']}: {tr('Size')} {row['size']}, {tr('Arrived')} {row['arrived']}"
+                f"- {row['class']}{colon}{tr('Size')} {row['size']}{also}"
+                f"{tr('Arrived')} {row['arrived']}"
             )
     lines += ["", f"## {tr('Supplies on hand')}"]
     for row in report.get("supplies") or []:
         name, on_hand, unit, level, flag = supply_cells(row, tr)
-        mark = f" ({flag})" if flag else ""
-        lines.append(f"- {name}: {on_hand} {unit}, {tr('Reorder level')} {level}{mark}")
+        mark = f"{also}{flag}" if flag else ""
+        lines.append(f"- {name}{colon}{on_hand} {unit}{also}{tr('Reorder level')} {level}{mark}")
     return "\n".join(lines) + "\n"
 
 

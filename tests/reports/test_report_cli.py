@@ -60,8 +60,8 @@ def test_markdown_says_it_plainly_in_chinese_and_in_english(cli: Cli, day_path: 
     zh = cli("report", "daily", "--date", "2026-11-29")
     assert zh.code == 0, zh.err
     assert "非零报告" in zh.out
-    assert "- 入校测温人次: 9" in zh.out
-    assert "- 因发热拒绝入校: 1" in zh.out
+    assert "- 入校测温人次：9" in zh.out
+    assert "- 因发热拒绝入校：1" in zh.out
     assert "|" not in zh.out  # no tables: messaging apps do not draw them
     quiet = cli("report", "daily", "--date", "2026-11-27")
     assert "**零报告：今日无异常。**" in quiet.out
