@@ -144,8 +144,9 @@ def _clock_time(value: str) -> str:
 
 class ReportSettings(_Section):
     folder: str = Field(
-        default="reports",
-        description="Where the daily report is written (md and xlsx); relative to the config file",
+        default="",
+        description="Where the daily report is written (md and xlsx); relative to the config "
+        "file; empty: a 'reports' folder beside the SQLite database (or in the user data dir)",
     )
     at: str = Field(default="16:00", description="Local time the engine writes the day's report")
     remind_at: str = Field(
@@ -184,6 +185,15 @@ class Settings(_Section):
     @property
     def database_url(self) -> str:
         return self.database.url or default_database_url()
+
+    def reports_folder(self) -> Path:
+        """Where the daily report's files go (``[reports] folder``)."""
+        if self.reports.folder:
+            return Path(self.reports.folder)
+        url = self.database_url
+        if url.startswith("sqlite:///") and url.removeprefix("sqlite:///") not in ("", ":memory:"):
+            return Path(url.removeprefix("sqlite:///")).parent / "reports"
+        return user_data_dir() / "reports"
 
 
 def default_database_url() -> str:
@@ -300,7 +310,7 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
                 update={"database": DatabaseSettings(url=f"sqlite:///{absolute}")}
             )
     folder = Path(settings.reports.folder)
-    if not folder.is_absolute():
+    if settings.reports.folder and not folder.is_absolute():
         # The reports folder too: beside the config file, wherever the engine was started.
         reports = settings.reports.model_copy(update={"folder": str(path.parent / folder)})
         settings = settings.model_copy(update={"reports": reports})

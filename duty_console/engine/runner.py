@@ -15,6 +15,7 @@ from devices.transport import PortReader
 from duty_console.config import DeviceSettings
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
+from duty_console.engine.report_job import add_report_job
 from duty_console.errors import ConfigError
 from duty_console.runtime import Runtime
 
@@ -77,6 +78,7 @@ class Engine:
                 max_instances=1,
                 coalesce=True,
             )
+            add_report_job(self.scheduler, self.rt)
             self.scheduler.start()
         except BaseException:
             self.stop()

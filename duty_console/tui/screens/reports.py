@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -291,7 +290,7 @@ class ReportsScreen(ActionScreen):
             written = write_daily_report(
                 context.rt.db,
                 day,
-                Path(settings.reports.folder),
+                settings.reports_folder(),
                 tz=context.tz,
                 school=settings.site.name,
                 actor=context.actor,
@@ -302,12 +301,14 @@ class ReportsScreen(ActionScreen):
             self.post_message(ReportActed(translate_error(exc), error=True))
             return
         except OSError as exc:
-            self.post_message(ReportActed(f"{settings.reports.folder}: {exc.strerror}", True))
+            self.post_message(ReportActed(f"{settings.reports_folder()}: {exc.strerror}", True))
             return
         if written:
             text = _("Written: {files}").format(files=", ".join(str(p) for p in written))
         else:
-            text = _("This version is already in {folder}.").format(folder=settings.reports.folder)
+            text = _("This version is already in {folder}.").format(
+                folder=settings.reports_folder()
+            )
         self.post_message(ReportActed(text))
 
     @work(thread=True, group="act")
