@@ -41,6 +41,7 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
+    "supplies",
 ]
 LEAVES = [
     ["tui"],
@@ -52,6 +53,7 @@ LEAVES = [
     ["export", "entries"],
     ["report"],
     ["report", "daily"],
+    ["report", "submit"],
     ["staff"],
     ["staff", "add"],
     ["people"],
@@ -61,6 +63,9 @@ LEAVES = [
     ["audit", "verify"],
     ["status"],
     ["doctor"],
+    ["supplies"],
+    ["supplies", "list"],
+    ["supplies", "move"],
 ]
 
 
