@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_supplies
+    from duty_console import cli_rooms, cli_supplies, cli_timers
 
-    return [cli_supplies.register]
+    return [cli_timers.register, cli_rooms.register, cli_supplies.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,14 @@ from duty_console.errors import UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
-from duty_console.runtime import Runtime, cli_actor, mapped_staff_id, open_runtime, unix_user
+from duty_console.runtime import (
+    Runtime,
+    cli_actor,
+    mapped_staff_id,
+    open_runtime,
+    timers_schedule,
+    unix_user,
+)
 
 
 def _not_yet(what: str, issue: str) -> int:
@@ -161,6 +168,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             tz=tz,
             now=rt.clock.now(),
             rules=rt.rules,
+            timers_schedule=timers_schedule(rt),
         )
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))
@@ -188,6 +196,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
                 f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
             )
+    states = [t["state"] for t in snap["timers"]]
+    print(
+        f"Timers: {states.count('overdue')} overdue, {states.count('due')} due, "
+        f"{states.count('running')} running, {states.count('ok')} ok"
+    )
     for s in snap["supplies_low"]:
         print(f"Supplies low: {s['name']} {s['on_hand']} (reorder at {s['reorder_level']})")
     for r in snap["rooms"]:

@@ -15,6 +15,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
+from duty_console.domain.timers import Schedule
 from duty_console.errors import ConfigError, PermissionDenied
 
 
@@ -28,10 +29,24 @@ class Runtime:
     def gate(self) -> str:
         return self.settings.site.gate
 
+    def reports_folder(self) -> Path | None:
+        """Where the daily report's files go: ``[reports] folder``, else a ``reports`` folder
+        beside the SQLite database; None with a server database and no folder configured."""
+        if self.settings.reports.folder:
+            return Path(self.settings.reports.folder)
+        if self.db.path is not None:
+            return self.db.path.parent / "reports"
+        return None
+
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""
         return Rules(**self.settings.screening.rules_values())  # type: ignore[arg-type]
+
+
+def timers_schedule(rt: Runtime) -> Schedule:
+    """The disinfection and ventilation schedule rules of the config's [timers]."""
+    return Schedule.from_settings(rt.settings.timers, rt.settings.site.tz)
 
 
 def open_runtime(

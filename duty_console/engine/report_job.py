@@ -25,11 +25,15 @@ def write_todays_report(rt: Runtime) -> list[Path]:
     settings = rt.settings
     tz = settings.site.tz
     today = rt.clock.now().astimezone(tz).date()
+    folder = rt.reports_folder()
+    if folder is None:
+        log.info("no [reports] folder with a server database: the daily report is not written")
+        return []
     try:
         written = write_daily_report(
             rt.db,
             today,
-            settings.reports_folder(),
+            folder,
             tz=tz,
             school=settings.site.name,
             gate=rt.gate,

@@ -30,7 +30,8 @@ def test_a_restart_after_the_time_writes_the_report_once(
     assert {job.id for job in scheduler.get_jobs()} == {JOB_ID, f"{JOB_ID}-catch-up"}
 
     first = write_todays_report(runtime)
-    folder = runtime.settings.reports_folder()
+    folder = runtime.reports_folder()
+    assert runtime.db.path is not None and folder == runtime.db.path.parent / "reports"
     assert sorted(p.name for p in first) == [
         "daily-report-2026-11-29-v1.md",
         "daily-report-2026-11-29-v1.xlsx",

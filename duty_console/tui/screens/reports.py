@@ -286,11 +286,15 @@ class ReportsScreen(ActionScreen):
     def _export(self, day: date) -> None:
         context = self.context
         settings = context.rt.settings
+        folder = context.rt.reports_folder()
+        if folder is None:
+            self.post_message(ReportActed(_("Set [reports] folder in the config first."), True))
+            return
         try:
             written = write_daily_report(
                 context.rt.db,
                 day,
-                settings.reports_folder(),
+                folder,
                 tz=context.tz,
                 school=settings.site.name,
                 actor=context.actor,
@@ -301,14 +305,12 @@ class ReportsScreen(ActionScreen):
             self.post_message(ReportActed(translate_error(exc), error=True))
             return
         except OSError as exc:
-            self.post_message(ReportActed(f"{settings.reports_folder()}: {exc.strerror}", True))
+            self.post_message(ReportActed(f"{folder}: {exc.strerror}", True))
             return
         if written:
             text = _("Written: {files}").format(files=", ".join(str(p) for p in written))
         else:
-            text = _("This version is already in {folder}.").format(
-                folder=settings.reports_folder()
-            )
+            text = _("This version is already in {folder}.").format(folder=folder)
         self.post_message(ReportActed(text))
 
     @work(thread=True, group="act")

@@ -1,5 +1,5 @@
-"""The header line: site, gate, local time, who is signed in, overdue rechecks, engine and
-device health."""
+"""The header line: site, gate, local time, who is signed in, overdue rechecks and timers,
+engine and device health."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ class ConsoleHeader(Horizontal):
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
         yield Label("", id="overdue", classes="-bad", markup=False)
+        yield Label("", id="timers-overdue", markup=False)
         yield Label("", id="report-due", classes="-bad", markup=False)
         yield Label("", id="supplies-low", markup=False)
         yield Label("", id="database", markup=False)
@@ -57,6 +58,7 @@ class ConsoleHeader(Horizontal):
     def on_mount(self) -> None:
         self.query_one("#database").display = False
         self.query_one("#overdue").display = False
+        self.query_one("#timers-overdue").display = False
         self.query_one("#report-due").display = False
         self.query_one("#supplies-low").display = False
         self.watch(self.app, "live", self._show_live)
@@ -91,6 +93,7 @@ class ConsoleHeader(Horizontal):
 
     def _show_live(self, live: LiveState | None) -> None:
         self._show_overdue()
+        self._show_timers_overdue(live)
         # Today's report not submitted after [reports] remind_at: whoever may submit it sees so.
         due = live is not None and live.report_due and self.console_context.can("report.submit")
         report_due = self.query_one("#report-due", Label)
@@ -115,6 +118,16 @@ class ConsoleHeader(Horizontal):
         )
         devices.set_class(live.devices_online < live.devices_total, "-bad")
         devices.set_class(live.devices_total == 0, "-muted")
+
+    def _show_timers_overdue(self, live: LiveState | None) -> None:
+        overdue = self.query_one("#timers-overdue", Label)
+        count = live.timers_overdue if live is not None else 0
+        # Every view shows overdue disinfection and airing (short: 80 columns are tight in
+        # English); the Timers view (:timers) lists them.
+        overdue.update(_("overdue {count}").format(count=count) if count else "")
+        overdue.tooltip = _("Overdue disinfection or airing: see :timers") if count else None
+        overdue.set_class(bool(count), "-bad")
+        overdue.display = bool(count)
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)

@@ -16,7 +16,8 @@ from duty_console.domain.screening import Rules
 from duty_console.i18n import _
 from duty_console.tui import text
 
-SHOWN = 4  # rows listed; the rest are counted
+SHOWN = 4  # rows listed in a short panel (80x24); the rest are counted
+ONE_LINE_WIDTH = 60  # narrower than this, each fever takes two lines
 
 
 def most_urgent(rows: tuple[EntryRow, ...], now: datetime, rules: Rules) -> EntryRow | None:
@@ -32,7 +33,6 @@ class RecheckPrompt(Static):
     DEFAULT_CSS = """
     RecheckPrompt {
         height: auto;
-        max-height: 7;
         padding: 0 2;
         background: $warning-muted;
         color: $foreground;
@@ -50,6 +50,7 @@ class RecheckPrompt(Static):
         self._fevers: tuple[EntryRow, ...] = ()
         self._key = "r"
         self._shown: Text | None = None
+        self._now: datetime | None = None
 
     @property
     def fevers(self) -> tuple[EntryRow, ...]:
@@ -64,11 +65,17 @@ class RecheckPrompt(Static):
         self.set_class(bool(fevers), "-pending")
         self.tick(now)
 
+    def on_resize(self) -> None:
+        if self._now is not None:
+            self._shown = None
+            self.tick(self._now)
+
     def overdue(self, now: datetime) -> list[EntryRow]:
         return [row for row in self._fevers if now >= recheck_due(row, self._rules)]
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdowns (the screen calls this once a second while any are open)."""
+        self._now = now
         if not self._fevers:
             return
         rules = self._rules
@@ -83,8 +90,12 @@ class RecheckPrompt(Static):
             title = _("Recheck overdue: {overdue} of {count} (press {key} to recheck)").format(
                 overdue=overdue, count=len(rows), key=self._key
             )
+        shown.no_wrap = not (0 < self.content_region.width < ONE_LINE_WIDTH)
         shown.append(title, style="bold")
-        for row in rows[:SHOWN]:
+        two_lines = 0 < self.content_region.width < ONE_LINE_WIDTH
+        room = self.screen.size.height if self.is_attached else 0
+        fits = SHOWN if not two_lines else max(SHOWN, (room - 12) // 2)
+        for row in rows[:fits]:
             shown.append("\n")
             rested = rest_until(row, rules)
             left = (recheck_due(row, rules) - now).total_seconds()
@@ -99,13 +110,18 @@ class RecheckPrompt(Static):
                 )
             else:
                 state = _("{left} left").format(left=text.countdown(left))
-            shown.append(f"{text.temperature(row.temp_c)}  ")
-            shown.append(state, style="bold")
-            shown.append(f"  {text.who(row)}  {row.class_name}".rstrip())
+            where = f"  {text.who(row)}  {row.class_name}".rstrip()
             if row.gate != self._gate:
-                shown.append("  " + _("gate {gate}").format(gate=row.gate))
-        if len(rows) > SHOWN:
-            shown.append("\n" + _("and {count} more").format(count=len(rows) - SHOWN))
+                where += "  " + _("gate {gate}").format(gate=row.gate)
+            shown.append(f"{text.temperature(row.temp_c)}  ")
+            if two_lines:
+                shown.append(where.lstrip() + "\n  ")
+                shown.append(state, style="bold")
+            else:
+                shown.append(state, style="bold")
+                shown.append(where)
+        if len(rows) > fits:
+            shown.append("\n" + _("and {count} more").format(count=len(rows) - fits))
         if shown != self._shown:
             self._shown = shown
             self.update(shown)

@@ -1,7 +1,7 @@
 """daily report versions and supply movements
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-30
 
 - supply_movement: every change of stock, with who, when, where, by how much and why.
@@ -18,7 +18,7 @@ from alembic import op
 import duty_console.db.types
 
 revision: str = '0007'
-down_revision: str | None = '0002'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
