@@ -14,7 +14,7 @@ from duty_console.errors import UserError
 from duty_console.i18n import N_
 from duty_console.reports import render
 from duty_console.reports.daily import make_daily_report
-from duty_console.runtime import Runtime, cli_actor, open_runtime
+from duty_console.runtime import Runtime, cli_actor, open_runtime, timers_schedule
 
 
 def _day(rt: Runtime, given: date | None) -> date:
@@ -71,7 +71,13 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.write() as session:
         report, recorded = make_daily_report(
-            session, actor, day, tz, school=rt.settings.site.name, clock=rt.clock
+            session,
+            actor,
+            day,
+            tz,
+            school=rt.settings.site.name,
+            sched=timers_schedule(rt),
+            clock=rt.clock,
         )
     data = render.render(report, args.format, _language(rt, args.lang))
     version = recorded.row.version
@@ -100,7 +106,13 @@ def cmd_report_submit(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.write() as session:
         report, _recorded = make_daily_report(
-            session, actor, day, tz, school=rt.settings.site.name, clock=rt.clock
+            session,
+            actor,
+            day,
+            tz,
+            school=rt.settings.site.name,
+            sched=timers_schedule(rt),
+            clock=rt.clock,
         )
         row = report_versions.submit(session, actor, day.isoformat(), clock=rt.clock)
     kind = "zero report" if report["zero_report"] else "report"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from duty_console.reports.daily import write_daily_report
-from duty_console.runtime import Runtime
+from duty_console.runtime import Runtime, timers_schedule
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def write_todays_report(rt: Runtime) -> list[Path]:
             school=settings.site.name,
             gate=rt.gate,
             lang=settings.site.locale,
+            sched=timers_schedule(rt),
             clock=rt.clock,
         )
     except (OSError, SQLAlchemyError) as exc:

@@ -22,28 +22,27 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from duty_console.db.connect import Database
 from duty_console.db.models import (
-    Area,
     AreaType,
-    DisinfectionRecord,
     Entry,
     Incident,
     IncidentStep,
     IsolationStay,
     Person,
-    VentilationSession,
     Visitor,
     WatchEntry,
 )
-from duty_console.domain import report_versions, supplies
+from duty_console.domain import report_versions, supplies, walkthrough
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.report_versions import Recorded
+from duty_console.domain.timers import DISINFECTION, VENTILATION, Schedule, day_compliance
 from duty_console.reports import render
 
 # The keys of DESIGN §3.7, in the order the report lists them.
@@ -90,30 +89,14 @@ def _drill_incident_ids(session: Session) -> set[int]:
 
 
 def drill_entry_ids(session: Session, since: datetime, until: datetime) -> set[int]:
-    """Entries that belong to drills, which the report leaves out: a reading that is a step of a
-    drill incident, the entry a drill was opened from, and a drill person's entries while the
-    drill ran. (The rooms branch's ``walkthrough.drill_entry_ids`` is the fuller rule.)"""
-    drills = list(session.exec(select(Incident).where(col(Incident.drill).is_(True))))
-    if not drills:
-        return set()
-    ids = {d.id for d in drills if d.id is not None}
-    out: set[int] = set()
-    stmt = select(Entry.id).where(
-        col(Entry.incident_id).in_(ids), col(Entry.at) >= since, col(Entry.at) < until
+    """Entries that belong to drills, which the report leaves out: ``walkthrough``'s rule (a
+    drill person's entries while the drill ran, the readings a drill claimed) and the entry a
+    drill was opened from."""
+    out = walkthrough.drill_entry_ids(session, since, until)
+    stmt = select(Incident.entry_id).where(
+        col(Incident.drill).is_(True), col(Incident.entry_id).is_not(None)
     )
     out.update(i for i in session.exec(stmt) if i is not None)
-    out.update(d.entry_id for d in drills if d.entry_id is not None)
-    for drill in drills:
-        if drill.person_id is None:
-            continue
-        start = max(drill.opened_at, since)
-        end = min(drill.closed_at or until, until)
-        if end < start:
-            continue
-        stmt = select(Entry.id).where(
-            Entry.person_id == drill.person_id, col(Entry.at) >= start, col(Entry.at) <= end
-        )
-        out.update(i for i in session.exec(stmt) if i is not None)
     return out
 
 
@@ -239,91 +222,45 @@ def ratio(done: int, due: int) -> float:
     return 1.0 if due == 0 else round(min(done, due) / due, 3)
 
 
-def area_compliance(
-    session: Session, since: datetime, until: datetime
-) -> list[tuple[AreaType, int, int, int, int]]:
-    """Per active area: (its type, disinfections done, due, ventilation sessions done, due).
-
-    From the area types' schedules: a daily disinfection is due once a day, a ventilation session
-    counts when it lasted the type's minutes. The timers branch's ``timers.day_compliance`` (with
-    its periods of every 2 days and per shift) replaces this when it is merged.
-    """
-    out = []
-    stmt = (
-        select(Area, AreaType)
-        .join(AreaType, col(AreaType.key) == col(Area.type))
-        .where(col(Area.active).is_(True))
-        .order_by(col(Area.code))
-    )
-    for area, atype in session.exec(stmt):
-        dis_done = dis_due = ven_done = ven_due = 0
-        if 0 < atype.disinfection_every_hours <= 24:
-            dis_due = 1
-            n = session.exec(
-                select(func.count())
-                .select_from(DisinfectionRecord)
-                .where(
-                    DisinfectionRecord.area_code == area.code,
-                    col(DisinfectionRecord.done_at) >= since,
-                    col(DisinfectionRecord.done_at) < until,
-                )
-            ).one()
-            dis_done = min(int(n), 1)
-        if atype.ventilation_per_day > 0:
-            ven_due = atype.ventilation_per_day
-            sessions = session.exec(
-                select(VentilationSession).where(
-                    VentilationSession.area_code == area.code,
-                    col(VentilationSession.started_at) >= since,
-                    col(VentilationSession.started_at) < until,
-                    col(VentilationSession.ended_at).is_not(None),
-                )
-            )
-            long_enough = sum(
-                1
-                for v in sessions
-                if v.ended_at is not None
-                and (v.ended_at - v.started_at) >= timedelta(minutes=atype.ventilation_minutes)
-            )
-            ven_done = min(long_enough, ven_due)
-        out.append((atype, dis_done, dis_due, ven_done, ven_due))
-    return out
+def default_schedule(tz: tzinfo) -> Schedule:
+    """The timers' default rules in the site's timezone (callers with a runtime pass
+    ``runtime.timers_schedule(rt)`` instead, with the config's [timers])."""
+    return Schedule(tz=tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz)))
 
 
-def compliance_counts(
-    session: Session, since: datetime, until: datetime
-) -> dict[str, tuple[int, int]]:
-    """The day's (done, due) of each kind over every area."""
-    rows = area_compliance(session, since, until)
+def compliance_counts(session: Session, day: date, sched: Schedule) -> dict[str, tuple[int, int]]:
+    """The day's (done, due) of each kind over every area, from the timers' own rules
+    (``timers.day_compliance``: every-N-days periods, shift changes, trips)."""
+    totals = {DISINFECTION: [0, 0], VENTILATION: [0, 0]}
+    for kinds in day_compliance(session, day, sched).values():
+        for kind, (done, due) in kinds.items():
+            totals[kind][0] += done
+            totals[kind][1] += due
     return {
-        "disinfection": (sum(r[1] for r in rows), sum(r[2] for r in rows)),
-        "ventilation": (sum(r[3] for r in rows), sum(r[4] for r in rows)),
+        "disinfection": (totals[DISINFECTION][0], totals[DISINFECTION][1]),
+        "ventilation": (totals[VENTILATION][0], totals[VENTILATION][1]),
     }
 
 
-def compliance_by_type(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """Per area type with anything due: both kinds together, done and due (a picture's bars)."""
-    by: dict[str, dict[str, Any]] = {}
-    for atype, dd, du, vd, vu in area_compliance(session, since, until):
-        row = by.setdefault(
-            atype.key,
-            {
-                "type": atype.key,
-                "name": atype.name_en,
-                "name_zh": atype.name_zh,
-                "done": 0,
-                "due": 0,
-            },
-        )
-        row["done"] += dd + vd
-        row["due"] += du + vu
-    return [r for r in by.values() if r["due"]]
-
-
-def compliance(session: Session, since: datetime, until: datetime) -> tuple[float, float]:
+def compliance(session: Session, day: date, sched: Schedule) -> tuple[float, float]:
     """The day's (disinfection, ventilation) compliance over every area."""
-    counts = compliance_counts(session, since, until)
+    counts = compliance_counts(session, day, sched)
     return ratio(*counts["disinfection"]), ratio(*counts["ventilation"])
+
+
+def compliance_by_type(session: Session, day: date, sched: Schedule) -> list[dict[str, Any]]:
+    """Per area type with anything due: both kinds together, done and due (a picture's bars)."""
+    types = {t.key: t for t in session.exec(select(AreaType))}
+    out = []
+    for key, kinds in day_compliance(session, day, sched).items():
+        done = sum(d for d, _due in kinds.values())
+        due = sum(due for _d, due in kinds.values())
+        if due and key in types:
+            t = types[key]
+            out.append(
+                {"type": key, "name": t.name_en, "name_zh": t.name_zh, "done": done, "due": due}
+            )
+    return out
 
 
 def watch_now(session: Session, until: datetime) -> int:
@@ -360,6 +297,7 @@ def daily_report(
     now: datetime,
     *,
     school: str = "",
+    sched: Schedule | None = None,
 ) -> dict[str, Any]:
     """The report of the local ``day``: the keys of §3.7 first, then the fields of DOMAIN.md.
 
@@ -373,7 +311,7 @@ def daily_report(
     counts.update(incident_counts(session, since, until, drills))
     counts.update(isolation_counts(session, since, until))
     counts.update(people_counts(session, day, tz))
-    hygiene = compliance_counts(session, since, end)
+    hygiene = compliance_counts(session, day, sched or default_schedule(tz))
     stock = supplies.stock_at(session, until)
     report: dict[str, Any] = {
         "date": day.isoformat(),
@@ -411,12 +349,13 @@ def make_daily_report(
     tz: tzinfo,
     *,
     school: str = "",
+    sched: Schedule | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[dict[str, Any], Recorded]:
     """Compute the day's report and keep it as its newest version (a new one only if it
     changed); the report comes back with its header: reporter, time, version."""
     now = clock.now()
-    report = daily_report(session, day, tz, now, school=school)
+    report = daily_report(session, day, tz, now, school=school, sched=sched)
     recorded = report_versions.record(session, actor, report, clock=clock)
     report["reporter"] = actor.name
     report["made_at"] = now.astimezone(tz).isoformat(timespec="seconds")
@@ -438,6 +377,7 @@ def write_daily_report(
     gate: str = "",
     lang: str = "zh_CN",
     actor: Actor | None = None,
+    sched: Schedule | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> list[Path]:
     """The scheduled report (``[reports] at``; or ``actor`` exporting it from the console): keep
@@ -447,7 +387,9 @@ def write_daily_report(
     if actor is None:
         actor = system_actor(gate=gate, via="engine", name="scheduler")
     with db.write() as session:
-        report, recorded = make_daily_report(session, actor, day, tz, school=school, clock=clock)
+        report, recorded = make_daily_report(
+            session, actor, day, tz, school=school, sched=sched, clock=clock
+        )
     stem = report_file_stem(day, recorded.row.version)
     targets = [folder / f"{stem}.md", folder / f"{stem}.xlsx"]
     if all(t.exists() for t in targets):

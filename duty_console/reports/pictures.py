@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from duty_console.domain.timers import Schedule
 from duty_console.reports.daily import (
     compliance_by_type,
     day_entries,
+    default_schedule,
     local_day_bounds,
     people_counts,
 )
@@ -80,7 +82,12 @@ def history(session: Session, today: date, tz: tzinfo) -> list[tuple[date, int, 
 
 
 def day_pictures(
-    session: Session, day: date, tz: tzinfo, fever_line_c: float, now: datetime
+    session: Session,
+    day: date,
+    tz: tzinfo,
+    fever_line_c: float,
+    now: datetime,
+    sched: Schedule | None = None,
 ) -> DayPictures:
     since, until = local_day_bounds(day, tz)
     entries = day_entries(session, since, until)
@@ -89,7 +96,7 @@ def day_pictures(
         arrivals=arrivals_per_10_min(entries, tz),
         temperatures=temperature_counts(entries),
         fever_line_c=fever_line_c,
-        compliance=compliance_by_type(session, since, min(until, max(now, since))),
+        compliance=compliance_by_type(session, day, sched or default_schedule(tz)),
         history=history(session, day, tz),
     )
 

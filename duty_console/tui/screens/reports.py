@@ -25,6 +25,7 @@ from duty_console.i18n import N_, _, language, translate_error
 from duty_console.reports import pictures as pic
 from duty_console.reports.daily import daily_report, make_daily_report, write_daily_report
 from duty_console.reports.render import to_markdown, translator
+from duty_console.runtime import timers_schedule
 from duty_console.tui.actions import ActionScreen, ScreenAction
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.widgets.chart import Chart
@@ -140,9 +141,12 @@ class ReportsScreen(ActionScreen):
         rt = context.rt
         now = context.now()
         with rt.db.read() as session:
-            report = daily_report(session, day, context.tz, now, school=rt.settings.site.name)
+            sched = timers_schedule(rt)
+            report = daily_report(
+                session, day, context.tz, now, school=rt.settings.site.name, sched=sched
+            )
             pictures = pic.day_pictures(
-                session, day, context.tz, context.rules.threshold("ir"), now
+                session, day, context.tz, context.rules.threshold("ir"), now, sched
             )
             row = report_versions.latest(session, day.isoformat())
         self.post_message(
@@ -299,6 +303,7 @@ class ReportsScreen(ActionScreen):
                 school=settings.site.name,
                 actor=context.actor,
                 lang=settings.site.locale,
+                sched=timers_schedule(context.rt),
                 clock=context.clock,
             )
         except UserError as exc:
@@ -324,6 +329,7 @@ class ReportsScreen(ActionScreen):
                     day,
                     context.tz,
                     school=context.rt.settings.site.name,
+                    sched=timers_schedule(context.rt),
                     clock=context.clock,
                 )
                 row = report_versions.submit(
