@@ -88,7 +88,7 @@ class ConsoleHeader(Horizontal):
         if count != self._overdue:
             self._overdue = count
             label = self.query_one("#overdue", Label)
-            label.update(_("recheck overdue {count}").format(count=count))
+            label.update(_("recheck!{count}").format(count=count))
             label.display = count > 0
 
     def _show_live(self, live: LiveState | None) -> None:
