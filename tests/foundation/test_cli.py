@@ -41,7 +41,7 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
-    # The routine's commands (DESIGN §3.9), one group per area, in _routine_commands' order.
+    # The routine's commands (DESIGN §3.9), one group per area.
     "timers",
     "disinfect",
     "ventilate",
