@@ -203,6 +203,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"Timers: {states.count('overdue')} overdue, {states.count('due')} due, "
         f"{states.count('running')} running, {states.count('ok')} ok"
     )
+    for s in snap["supplies_low"]:
+        print(f"Supplies low: {s['name']} {s['on_hand']} (reorder at {s['reorder_level']})")
     for r in snap["rooms"]:
         print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
     for i in snap["incidents"]:
@@ -244,7 +246,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:
-    return _not_yet("report daily", "reports issue")
+    from duty_console.cli_report import cmd_report_daily as report_daily
+
+    return report_daily(args)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -54,6 +54,7 @@ COMMANDS = [
     "watch",
     "rota",
     "handover",
+    "supplies",
 ]
 LEAVES = [
     ["tui"],
@@ -65,6 +66,7 @@ LEAVES = [
     ["export", "entries"],
     ["report"],
     ["report", "daily"],
+    ["report", "submit"],
     ["staff"],
     ["staff", "add"],
     ["people"],
@@ -102,6 +104,9 @@ LEAVES = [
         )
         for leaf in ((), *((name,) for name in leaves))
     ),
+    ["supplies"],
+    ["supplies", "list"],
+    ["supplies", "move"],
 ]
 
 
