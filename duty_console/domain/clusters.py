@@ -1,9 +1,9 @@
 """The cluster rule (DOMAIN.md, 2006 norm): 3 cases in one class or dormitory on one day, or 5
 within 3 days, propose a cluster incident to the safety officer.
 
-A case is a person on a local day with a confirmed fever at the gate or a stay in an isolation
-room. Drills never count. Sick absences join the count when the absences table exists (the
-absence issue); until then the rule counts what the gate and the rooms record.
+A case is a person on a local day with a confirmed fever at the gate, a stay in an isolation
+room, or a sick absence with fever or respiratory symptoms that began that day. Drills never
+count.
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def _cases(session: Session, since: datetime, tz: Any) -> set[tuple[str, date]]:
     ):
         if incident_id not in drill_incidents:
             cases.add((person_id, at.astimezone(tz).date()))
+    from duty_console.domain.absences import sick_absences
+
+    for absence in sick_absences(session, since, since + timedelta(days=4)):
+        cases.add((absence.person_id, absence.started_at.astimezone(tz).date()))
     return cases
 
 

@@ -14,6 +14,7 @@ from duty_console.db import schema
 from duty_console.db.connect import Database
 from duty_console.db.models import AuditRecord, Entry, Incident
 from duty_console.domain import clusters, defaults, people, rooms, walkthrough
+from duty_console.domain.absences import add_absence
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.entries import record_manual_reading
@@ -229,6 +230,21 @@ def test_three_cases_in_one_class_in_a_day_propose_a_cluster_to_the_officer(
         assert inc.playbook_key == "cluster"
     with db.read() as s:
         assert clusters.proposals(s, clock.now(), TZ) == []
+
+
+def test_sick_absences_with_fever_count_towards_a_cluster(
+    runtime: Runtime, clock: ManualClock, duty_actor: Actor
+) -> None:
+    confirmed_fever(runtime, duty_actor, "S1001")
+    with runtime.db.write() as s:
+        for pid in ("S1002", "S1003"):
+            add_absence(s, duty_actor, pid, "sick", ["fever", "cough"], clock=clock)
+        add_absence(s, duty_actor, "S1004", "sick", ["rash"], clock=clock)  # does not count
+    with runtime.db.read() as s:
+        found = clusters.proposals(s, clock.now(), TZ)
+    assert [(p.cluster_key, p.cases, sorted(p.person_ids)) for p in found] == [
+        ("class:七年级1班", 3, ["S1001", "S1002", "S1003"])
+    ]
 
 
 def test_status_carries_rooms_incidents_and_next_steps(

@@ -87,7 +87,3 @@ def test_refuse_entry_form(
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_form)
-
-
-async def ready_empty(pilot: Pilot[Any]) -> None:
-    await gate_ready(pilot)
