@@ -101,7 +101,9 @@ class PresenceTrigger:
     def _measure(self, readings: list[Reading]) -> Measurement:
         temps = [r.temp_c for r in readings if r.temp_c is not None]
         last = readings[-1]
-        return Measurement(self.device, last.at, _median(temps), last.mode, len(temps))
+        return Measurement(
+            self.device, last.at, _median(temps), last.mode, len(temps), mono=last.mono
+        )
 
 
 class FrameTrigger:
@@ -111,7 +113,7 @@ class FrameTrigger:
         self.device = device
 
     def feed(self, r: Reading) -> list[Measurement | SensorError]:
-        return [Measurement(self.device, r.at, r.temp_c, r.mode, 1, r.error)]
+        return [Measurement(self.device, r.at, r.temp_c, r.mode, 1, r.error, mono=r.mono)]
 
     def flush(self, now_mono: float) -> list[Measurement]:
         return []

@@ -98,8 +98,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if engine.lease_lost.is_set():
             engine.stop()
             raise UserError(f"Another engine took over the lease of gate {rt.gate!r}; stopped.")
+        if engine.failed.is_set():
+            break
     engine.stop()
     stats = engine.writer.stats
+    if stats.failure:
+        raise UserError(
+            f"The engine stopped: its writer failed ({stats.failure}); {stats.uncommitted} "
+            "readings were not recorded. Restart it (systemd does); run with --debug and report "
+            "the error."
+        )
     if stats.uncommitted:
         raise UserError(
             f"{stats.uncommitted} readings could not be committed: the database did not answer "

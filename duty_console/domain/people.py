@@ -77,7 +77,8 @@ class RosterRejected(UserError):
 def normalise_card(card_id: str) -> str:
     """Card numbers are compared without leading zeros (an RDM6300 prints 0012345678)."""
     card_id = card_id.strip()
-    if card_id.isdigit():
+    # ASCII digits only: '²' and '٣' pass isdigit() but are no card number (int() refuses them).
+    if card_id.isascii() and card_id.isdigit():
         return str(int(card_id))
     return card_id
 

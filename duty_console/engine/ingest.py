@@ -13,6 +13,7 @@ read is dropped, and nothing is counted twice.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -60,11 +61,18 @@ _PERSON: Table = Person.__table__  # type: ignore[attr-defined]
 _ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
 
 
-def round_temp(value: float) -> float:
+# No thermometer reports a body, a wall or the sky beyond this: a bigger number is a garbled frame.
+MAX_TEMP_MAGNITUDE_C = 1000.0
+
+
+def round_temp(value: float) -> float | None:
     """One decimal, half up (37.25 → 37.3), as shown, exported and screened.
 
     Sensors report hundredths; going through them first keeps 36.55 + 0.4 at 36.95, not 36.9499….
+    None for what is no temperature at all (nan, inf, 1e29): checked before ``Decimal`` sees it.
     """
+    if not math.isfinite(value) or abs(value) >= MAX_TEMP_MAGNITUDE_C:
+        return None
     hundredths = Decimal(f"{value:.2f}")
     return float(hundredths.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
@@ -107,6 +115,10 @@ class WriterStats:
     by_status: dict[str, int] = field(default_factory=dict)
     # Measurements still not committed when the writer had to give up at stop (database gone).
     uncommitted: int = 0
+    # Events that could not be read into a measurement (a bug met by a strange frame): counted.
+    unreadable: int = 0
+    # Why the writer thread ended on its own (it should never): set by the watchdog.
+    failure: str = ""
 
 
 class Writer(threading.Thread):
@@ -122,6 +134,7 @@ class Writer(threading.Thread):
         clock: Clock = SYSTEM_CLOCK,
         queue_size: int = 20_000,
         on_commit: Callable[[int], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(name=f"writer-{gate}", daemon=True)
         self.db = db
@@ -130,6 +143,7 @@ class Writer(threading.Thread):
         self.devices = devices
         self.clock = clock
         self.on_commit = on_commit
+        self.on_failure = on_failure
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self.pairing = CardPairing(rules.pair_within_s)
         self.actor: Actor = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
@@ -147,8 +161,18 @@ class Writer(threading.Thread):
 
     # -- called from device threads --------------------------------------------------------
     def submit(self, event: DeviceEvent) -> None:
-        """The PortReaders' sink. Blocks (never drops) when the writer is behind."""
-        self.queue.put(event)
+        """The PortReaders' sink. Blocks (never drops) while the writer is behind and alive.
+
+        A writer that died (see :meth:`run`) takes nothing more: the device threads are not
+        left blocked on a full queue for ever, and the engine stops on the failure.
+        """
+        while True:
+            try:
+                self.queue.put(event, timeout=0.5)
+                return
+            except queue.Full:
+                if self.stats.failure:
+                    return
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Commit everything already read, then end the thread."""
@@ -158,14 +182,40 @@ class Writer(threading.Thread):
 
     # -- the writer thread -------------------------------------------------------------------
     def run(self) -> None:
+        """The writer's loop, under a watchdog: if anything ever escapes it, the failure is
+        recorded and reported (``on_failure``) so the engine stops and says so, instead of
+        leaving a lease held by an engine that records nothing."""
+        try:
+            self._loop()
+        except BaseException as exc:
+            self.stats.failure = f"{type(exc).__name__}: {exc}"[:255]
+            self.stats.uncommitted = len(self._pending) + self.queue.qsize()
+            log.critical("the writer of gate %s failed: %s", self.gate, self.stats.failure)
+            log.debug("writer failure", exc_info=True)
+            if self.on_failure is not None:
+                self.on_failure(self.stats.failure)
+
+    def _loop(self) -> None:
         stopped = False
         while not stopped:
             events, stopped = self._collect()
             for event in events:
-                self._phase1(event)
+                self._read_event(event)
             self._flush_triggers(float("inf") if stopped else time.monotonic())
             if self._pending or self._dirty_devices():
                 self._commit_with_retry(final=stopped)
+
+    def _read_event(self, event: Any) -> None:
+        """Phase 1 for one event; one that cannot be read is counted, never fatal."""
+        try:
+            self._phase1(event)
+        except Exception as exc:
+            self.stats.unreadable += 1
+            log.exception("event %r could not be read: %r", event, exc)
+            state = self.devices.get(getattr(event, "device", ""))
+            if state is not None:
+                state.frames_bad += 1
+                state.dirty = True
 
     def _collect(self) -> tuple[list[Any], bool]:
         events: list[Any] = []
@@ -215,7 +265,7 @@ class Writer(threading.Thread):
             state.frames_ok += 1
             state.last_frame_at = event.at
             state.dirty = True
-            self.pairing.card(event.card_id, None, event.at.timestamp())
+            self.pairing.card(event.card_id, None, event.mono)
         elif isinstance(event, BadFrame):
             state.frames_bad += 1
             state.dirty = True
@@ -228,9 +278,16 @@ class Writer(threading.Thread):
         if isinstance(item, SensorErrorEvent):
             state.sensor_errors += 1
             return
-        _, card_id = self.pairing.reading(item.at.timestamp())
-        temp = None if item.temp_c is None else round_temp(item.temp_c + state.offset_c)
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, item.error, card_id))
+        # Monotonic, so an NTP step between the card and the reading changes nothing.
+        mono = item.mono if item.mono is not None else time.monotonic()
+        _, card_id = self.pairing.reading(mono)
+        error = item.error
+        temp = None
+        if item.temp_c is not None:
+            temp = round_temp(item.temp_c + state.offset_c)
+            if temp is None:
+                error = f"not a temperature: {item.temp_c!r}"[:64]
+        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -272,7 +329,7 @@ class Writer(threading.Thread):
             if any(m.card_id is not None for m in work):
                 self._refresh_cards(session)
             for m in work:
-                row = self._screen(session, m, rows, inserted)
+                row = self._screen_one(session, m, rows, inserted)
                 if row is not None:
                     rows.append(row)
             self._insert(session, rows, inserted)
@@ -318,6 +375,48 @@ class Writer(threading.Thread):
         if self.on_commit and inserted:
             self.on_commit(len(inserted))
 
+    def _screen_one(
+        self,
+        session: Session,
+        m: _Measured,
+        rows: list[dict[str, Any]],
+        inserted: list[tuple[int, str]],
+    ) -> dict[str, Any] | None:
+        """Screen one measurement; one that trips a bug is an ``invalid`` entry saying why.
+
+        Database errors go up (the group is retried); anything else costs this measurement its
+        screening, not the writer its life.
+        """
+        written = len(inserted)
+        try:
+            return self._screen(session, m, rows, inserted)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            self.stats.unreadable += 1
+            log.exception("measurement %r could not be screened", m)
+            if len(inserted) != written:
+                return None  # its entry is already written; what failed came after
+            return {
+                **self._row(m, None, f"not screened: {type(exc).__name__}"[:64]),
+                "temp_c": None,
+                "status": INVALID,
+            }
+
+    def _row(self, m: _Measured, person_id: str | None, note: str) -> dict[str, Any]:
+        return {
+            "at": m.at,
+            "gate": self.gate,
+            "device": m.device,
+            "person_id": person_id,
+            "temp_c": m.temp_c,
+            "mode": m.mode,
+            "note": note,
+            "reason": "",
+            "created_at": self.clock.now(),
+            "created_by": self.actor.label,
+        }
+
     def _screen(
         self,
         session: Session,
@@ -331,18 +430,7 @@ class Writer(threading.Thread):
             person_id = self._person_of(session, m.card_id)
             if person_id is None:
                 note = f"card {m.card_id} is not in the roster"
-        row: dict[str, Any] = {
-            "at": m.at,
-            "gate": self.gate,
-            "device": m.device,
-            "person_id": person_id,
-            "temp_c": m.temp_c,
-            "mode": m.mode,
-            "note": note,
-            "reason": "",
-            "created_at": self.clock.now(),
-            "created_by": self.actor.label,
-        }
+        row = self._row(m, person_id, note)
         if not is_valid(m.temp_c, self.rules):
             row["status"] = INVALID
             return row

@@ -96,7 +96,8 @@ class Lease:
             self.held = bool(result.rowcount)  # type: ignore[attr-defined]
         return self.held
 
-    def release(self) -> None:
+    def release(self, failure: str = "") -> None:
+        """Give the lease up; ``failure``: why the engine stopped on its own (audited)."""
         if not self.held:
             return
         actor = system_actor(gate=self.gate, via="engine", name=f"engine:{self.gate}")
@@ -106,7 +107,8 @@ class Lease:
                     col(EngineLease.gate) == self.gate, col(EngineLease.holder) == self.holder
                 )
             )
-            audit.append(session, actor, "engine.stop", self.gate, {"holder": self.holder})
+            details = {"holder": self.holder, **({"failure": failure} if failure else {})}
+            audit.append(session, actor, "engine.stop", self.gate, details)
         self.held = False
 
     @staticmethod
