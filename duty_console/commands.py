@@ -14,13 +14,21 @@ from pathlib import Path
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
 from duty_console.domain import staff as staff_service
-from duty_console.domain.actors import Actor, system_actor
+from duty_console.domain.actors import Actor
+from duty_console.domain.permissions import require
 from duty_console.domain.snapshot import snapshot
-from duty_console.errors import UserError
+from duty_console.errors import PermissionDenied, UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
-from duty_console.runtime import Runtime, cli_actor, mapped_staff_id, open_runtime, unix_user
+from duty_console.runtime import (
+    Runtime,
+    cli_actor,
+    installer_actor,
+    mapped_staff_id,
+    open_runtime,
+    runs_as_owner,
+)
 
 
 def _not_yet(what: str, issue: str) -> int:
@@ -203,13 +211,29 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
     return _not_yet("report daily", "reports issue")
 
 
+def _init_actor(rt: Runtime) -> Actor:
+    """init is the installer's (the database's owner) or an admin's: it migrates the schema and
+    loads defaults, the playbooks among them (DESIGN §5)."""
+    if schema.is_current(rt.db):
+        actor = cli_actor(rt)
+    elif runs_as_owner(rt):
+        actor = installer_actor(rt)
+    else:
+        raise PermissionDenied(
+            "Only the account that owns the database may create or migrate it "
+            f"({rt.db.safe_url}); run `duty-console init` as that account."
+        )
+    require(actor, "defaults.load")
+    return actor
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config, require_schema=False)
-    before, after = schema.upgrade(rt.db)
     base = DEFAULTS_DIR if not args.defaults else Path(args.defaults)
     if not base.is_dir():
         raise UserError(f"The defaults folder {base} does not exist.")
-    actor = system_actor(gate=rt.gate, via="cli", name=f"unix:{unix_user()}")
+    actor = _init_actor(rt)
+    before, after = schema.upgrade(rt.db)
     with rt.db.write() as session:
         if before != after:
             audit.append(
