@@ -313,10 +313,12 @@ def cmd_export_entries(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    rt = open_runtime(args.config)
+    rt = open_runtime(args.config, create_key=False)
     bar = Progress("Checking the audit chain")
     with rt.db.read() as session:
-        result = audit.verify(session, progress=bar.update, expect_head=args.head)
+        result = audit.verify(
+            session, progress=bar.update, expect_head=args.head, key=rt.db.audit_key
+        )
     bar.close()
     if result.ok:
         print(f"Audit trail intact: {result.checked} records checked; head {result.head}.")
@@ -339,5 +341,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
         raise UserError("--older-than must be at least 1 day.")
     with rt.db.write() as session:
         counts = purge.purge_older_than(session, actor, args.older_than, now=datetime.now(UTC))
+    rt.db.vacuum()
     print("Purged: " + json.dumps(counts, ensure_ascii=False))
     return 0

@@ -83,6 +83,13 @@ class AccessSettings(_Section):
     )
 
 
+class AuditSettings(_Section):
+    key_file: str = Field(
+        default="",
+        description="the audit chain's key file (0600); default: beside the config file",
+    )
+
+
 class DeviceSettings(_Section):
     name: str
     role: Literal["thermometer", "id-reader"]
@@ -120,6 +127,7 @@ class Settings(_Section):
     site: SiteSettings = Field(default_factory=SiteSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)

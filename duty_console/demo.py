@@ -31,6 +31,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.engine.runner import Engine
 from duty_console.errors import UserError
+from duty_console.keys import load_audit_key
 from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
 
@@ -175,7 +176,8 @@ class Demo:
 
     def start(self) -> tuple[Runtime, Actor]:
         check_demo_database(self.db_path)
-        db = Database(f"sqlite:///{self.db_path}")
+        key = load_audit_key(self.db_path.with_name(self.db_path.name + ".key"), create=True)
+        db = Database(f"sqlite:///{self.db_path}", audit_key=key)
         prepare_database(db, self.gate)
         ir_fd, ir_path = open_pty()
         card_fd, card_path = open_pty()

@@ -10,12 +10,14 @@ from pathlib import Path
 from duty_console.config import Settings, load_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database, sqlite_path
+from duty_console.domain import audit
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
 from duty_console.errors import ConfigError, PermissionDenied, UserError
 from duty_console.identity import sudo_user, unix_user
+from duty_console.keys import audit_key_path, load_audit_key
 
 __all__ = [
     "Runtime",
@@ -50,7 +52,9 @@ def open_runtime(
     database_url: str | None = None,
     require_schema: bool = True,
     clock: Clock = SYSTEM_CLOCK,
+    create_key: bool = True,
 ) -> Runtime:
+    """``create_key``: make the audit key if there is none (``audit verify`` passes False)."""
     settings = load_settings(config)
     url = database_url or settings.database_url
     path = sqlite_path(url)
@@ -60,7 +64,8 @@ def open_runtime(
             f"There is no database at {path} yet; run `duty-console init` to create it "
             "(or set [database] url in the config)."
         )
-    db = Database(url)
+    key = load_audit_key(audit_key_path(settings), create=create_key)
+    db = Database(url, audit_key=key, on_audit_head=audit.publish_head)
     db.check()
     if require_schema and not schema.is_current(db):
         raise ConfigError(

@@ -33,6 +33,8 @@ def upgrade(db: Database) -> tuple[str | None, str | None]:
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        # 0003 re-seals an existing audit chain with the key (see that migration).
+        cfg.attributes["audit_key"] = db.audit_key
         command.upgrade(cfg, "head")
     return before, current_revision(db)
 
