@@ -3,9 +3,9 @@
 What goes, for records older than the cutoff (DESIGN §5), in an order no foreign key can stop:
 ended isolation stays; incidents closed before it (their steps and notes with them, and any
 ended stay they led to); ended watches; entries (but not those a remaining incident points at:
-the incident needs them) and visitors; then the target and details of old audit records are blanked (their
-content hash stays in the chain, which still verifies). With SQLite the deleted pages are
-overwritten (``secure_delete``), and the caller vacuums the file afterwards.
+the incident needs them) and visitors; then the target and details of old audit records are
+blanked (their content hash stays in the chain, which still verifies). With SQLite the deleted
+pages are overwritten (``secure_delete``), and the caller vacuums the file afterwards.
 
 Another area with personal records adds one :class:`PurgeStep` to ``STEPS``.
 """
