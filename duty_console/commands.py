@@ -15,9 +15,10 @@ from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor
-from duty_console.domain.permissions import require
-from duty_console.domain.snapshot import snapshot
-from duty_console.errors import PermissionDenied, UserError
+from duty_console.domain.inert import inert
+from duty_console.domain.permissions import can, require
+from duty_console.domain.snapshot import snapshot, without_people
+from duty_console.errors import NotFound, PermissionDenied, UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
@@ -166,6 +167,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _viewer(rt: Runtime) -> Actor | None:
+    """Who is asking for the status; None for an account mapped to nobody (a monitor)."""
+    try:
+        return cli_actor(rt)
+    except (PermissionDenied, NotFound):
+        return None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     tz = rt.settings.site.tz
@@ -173,6 +182,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         snap = snapshot(
             session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
         )
+    viewer = _viewer(rt)
+    if viewer is None or not can(viewer, "people.view"):
+        snap = without_people(snap)
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))
         return 0
@@ -188,10 +200,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         state = "online" if d["online"] else "OFFLINE"
         print(
             f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
-            f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
+            f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  "
+            f"{inert(d['status'])}"
         )
     for r in snap["rooms"]:
-        print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
+        who = " ".join(r["occupants"]) or (
+            f"({r['occupant_count']} in it)" if r.get("occupant_count") else ""
+        )
+        print(f"Room {r['code']}: {r['state']} {who}".rstrip())
     for i in snap["incidents"]:
         kind = "DRILL " if i["drill"] else ""
         print(
@@ -297,18 +313,20 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 def cmd_export_entries(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     actor = cli_actor(rt)
+    require(actor, "export")
     tz = rt.settings.site.tz
     since = until = None
     if args.date:
         since, until = day_bounds(args.date, tz)
     elif args.since:
         since = args.since if args.since.tzinfo else args.since.replace(tzinfo=tz)
+    # Audited (committed) before the first row: an export cut short (`| head`) is still on record.
+    with rt.db.write() as wsession:
+        audit.append(
+            wsession, actor, "export.entries", args.format, {"since": since, "until": until}
+        )
     with rt.db.read() as session:
         export_entries(session, actor, sys.stdout, tz, fmt=args.format, since=since, until=until)
-        with rt.db.write() as wsession:
-            audit.append(
-                wsession, actor, "export.entries", args.format, {"since": since, "until": until}
-            )
     return 0
 
 

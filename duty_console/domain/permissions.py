@@ -26,6 +26,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
+    # Who is in isolation or an incident, by person id (status, reports): not the gate's duty.
+    "people.view": LEADS | {"system"},
 }
 
 

@@ -119,6 +119,16 @@ def snapshot(
     }
 
 
+def without_people(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot for a viewer who may not see who is in isolation or an incident (DESIGN §5):
+    rooms keep their state and a count, incidents their progress, without person ids."""
+    rooms_seen = [
+        {**r, "occupants": [], "occupant_count": len(r["occupants"])} for r in snap["rooms"]
+    ]
+    incidents_seen = [{**i, "person_id": None} for i in snap["incidents"]]
+    return {**snap, "rooms": rooms_seen, "incidents": incidents_seen, "people_hidden": True}
+
+
 def count_open_incidents(session: Session) -> int:
     return int(
         session.exec(

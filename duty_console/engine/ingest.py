@@ -38,6 +38,7 @@ from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
+from duty_console.domain.inert import inert
 from duty_console.domain.people import find_by_card
 from duty_console.domain.screening import (
     FEVER_CONFIRMED,
@@ -271,7 +272,7 @@ class Writer(threading.Thread):
             state.dirty = True
         elif isinstance(event, DeviceStatus):
             state.online = event.online
-            state.status = event.reason[:255]
+            state.status = inert(event.reason)[:255]
             state.dirty = True
 
     def _measured(self, state: DeviceState, item: Measurement | SensorErrorEvent) -> None:
@@ -429,7 +430,7 @@ class Writer(threading.Thread):
         if m.card_id is not None:
             person_id = self._person_of(session, m.card_id)
             if person_id is None:
-                note = f"card {m.card_id} is not in the roster"
+                note = f"card {inert(m.card_id)[:40]} is not in the roster"
         row = self._row(m, person_id, note)
         if not is_valid(m.temp_c, self.rules):
             row["status"] = INVALID
