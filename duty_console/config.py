@@ -81,6 +81,12 @@ class AccessSettings(_Section):
     unix_users: dict[str, str] = Field(
         default_factory=dict, description="Unix account → staff id, signed in without a PIN"
     )
+    idle_lock_min: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="a console with no key pressed this long goes back to the sign-in screen",
+    )
 
 
 class AuditSettings(_Section):

@@ -26,6 +26,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
+    # Closing the console at the gate PC (others sign out: the next person gets the sign-in
+    # screen, never the shell behind it). Over SSH everyone may leave.
+    "console.quit": frozenset({"admin"}),
     # Who is in isolation or an incident, by person id (status, reports): not the gate's duty.
     "people.view": LEADS | {"system"},
 }

@@ -172,13 +172,13 @@ def test_staff_add_with_pin_from_stdin_stores_only_a_hash(
         db.dispose()
 
 
-def test_staff_add_rejects_a_pin_that_is_not_4_to_12_digits(
+def test_staff_add_rejects_a_pin_that_is_not_6_to_12_digits(
     cli: Cli, empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("12ab\n"))
     result = cli("staff", "add", "--id", "T078", "--name", "Li", "--role", "duty", "--pin-stdin")
     assert result.code == 1
-    assert "4 to 12 digits" in result.err
+    assert "6 to 12 digits" in result.err
     assert count(empty_db, "staff") == 0
 
 
