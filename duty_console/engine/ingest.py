@@ -41,6 +41,7 @@ from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
 from duty_console.domain.inert import inert
 from duty_console.domain.people import find_by_card
 from duty_console.domain.screening import (
+    FEVER,
     FEVER_CONFIRMED,
     INVALID,
     CardPairing,
@@ -57,7 +58,7 @@ MAX_WAIT_S = 0.05
 _STOP = object()
 _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 # Core, not the ORM: this is the hot path (hundreds of rows per group).
-_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status)
+_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status, sort_by_parameter_order=True)
 _PERSON: Table = Person.__table__  # type: ignore[attr-defined]
 _ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
 
@@ -105,6 +106,7 @@ class _Measured:
     mode: str
     error: str | None
     card_id: str | None
+    mono: float = 0.0
 
 
 @dataclass
@@ -155,6 +157,10 @@ class Writer(threading.Thread):
         # card id → person id (None: not in the roster), re-read when the roster changes.
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
+        # person id → (their fever entry, monotonic time of it): the recheck window measured on
+        # the monotonic clock, so an NTP step between fever and recheck changes nothing.
+        self._fevers: dict[str, tuple[int, float]] = {}
+        self._row_mono: dict[int, float] = {}
         self._stopping = threading.Event()
         for state in devices.values():
             if state.role == "thermometer" and state.trigger is None:
@@ -288,7 +294,7 @@ class Writer(threading.Thread):
             temp = round_temp(item.temp_c + state.offset_c)
             if temp is None:
                 error = f"not a temperature: {item.temp_c!r}"[:64]
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
+        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id, mono))
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -325,6 +331,7 @@ class Writer(threading.Thread):
         work = list(self._pending)
         dirty = self._dirty_devices()
         inserted: list[tuple[int, str]] = []
+        self._row_mono.clear()
         with self.db.write() as session:
             rows: list[dict[str, Any]] = []
             if any(m.card_id is not None for m in work):
@@ -442,8 +449,13 @@ class Writer(threading.Thread):
                 self._insert(session, rows, inserted)
                 rows.clear()
             fever_id = open_fever_entry(session, person_id, m.at, self.rules)
+            if fever_id is None:
+                fever_id = self._fever_by_mono(session, person_id, m.mono)
+            if fever_id is not None:
+                self._fevers.pop(person_id, None)
         row["status"] = classify(m.temp_c, fever_id is not None, self.rules)
         row["recheck_of"] = fever_id
+        self._row_mono[id(row)] = m.mono
         if row["status"] == FEVER_CONFIRMED:
             self._insert(session, [row], inserted)
             open_incident(
@@ -456,6 +468,23 @@ class Writer(threading.Thread):
             )
             return None
         return row
+
+    def _fever_by_mono(self, session: Session, person_id: str, mono: float) -> int | None:
+        """The person's fever this engine recorded within the recheck window by the monotonic
+        clock (the wall clock may have been stepped since), if it is still awaiting a recheck."""
+        known = self._fevers.get(person_id)
+        if known is None or not 0 <= mono - known[1] <= self.rules.recheck_within_s:
+            return None
+        entry: Table = _ENTRY
+        recheck = entry.alias("recheck")
+        still_open = session.connection().execute(
+            sa_select(entry.c.id).where(
+                entry.c.id == known[0],
+                entry.c.status == FEVER,
+                ~sa_select(recheck.c.id).where(recheck.c.recheck_of == entry.c.id).exists(),
+            )
+        )
+        return known[0] if still_open.first() is not None else None
 
     def _refresh_cards(self, session: Session) -> None:
         """Forget cached cards when the roster changed (an import, a new card)."""
@@ -478,7 +507,12 @@ class Writer(threading.Thread):
         for row in rows:
             row.setdefault("recheck_of", None)
         result = session.connection().execute(_INSERT_ENTRY, rows)
-        inserted.extend((int(r[0]), str(r[1])) for r in result)
+        ids = [(int(r[0]), str(r[1])) for r in result]
+        inserted.extend(ids)
+        for row, (entry_id, status) in zip(rows, ids, strict=True):
+            mono = self._row_mono.pop(id(row), None)
+            if status == FEVER and row["person_id"] and mono is not None:
+                self._fevers[row["person_id"]] = (entry_id, mono)
 
 
 def register_devices(

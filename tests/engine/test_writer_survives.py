@@ -307,3 +307,76 @@ def test_the_writer_survives_ten_thousand_fuzzed_frames(profile: str, fresh_db: 
     with fresh_db.read() as session:
         device = session.exec(select(Device).where(Device.name == "dut")).one()
         assert device.frames_ok + device.frames_bad > 0
+
+
+# -- leases and clocks (point 8) ---------------------------------------------------------------
+
+
+def test_a_recheck_after_the_wall_clock_was_stepped_back_is_still_the_recheck(
+    fresh_db: Database,
+) -> None:
+    from datetime import timedelta
+
+    states = {"ir": _state("ir", "mlx90614-ascii"), "card": _state("card", "barcode-line")}
+    writer = _writer(fresh_db, states)
+    t = SYSTEM_CLOCK.now()
+    writer.submit(CardRead("card", t, 1.0, "S1001", b""))
+    writer.submit(Reading("ir", t, 2.0, 38.0, "body", 24.0, b""))
+    # NTP steps the clock back ten minutes; the person rests a minute and comes back.
+    back = t - timedelta(minutes=10) + timedelta(seconds=60)
+    writer.submit(CardRead("card", back, 61.0, "S1001", b""))
+    writer.submit(Reading("ir", back, 62.0, 36.6, "body", 24.0, b""))
+    assert wait_for(lambda: writer.stats.entries == 2)
+    writer.stop()
+    fever, recheck = entries(fresh_db)[-2:]
+    assert (fever.person_id, fever.status) == ("S1001", "fever")
+    assert (recheck.status, recheck.recheck_of) == ("recheck_normal", fever.id)
+
+
+def test_a_card_pairs_by_the_monotonic_clock_whatever_the_wall_clock_says(
+    fresh_db: Database,
+) -> None:
+    from datetime import timedelta
+
+    states = {"ir": _state("ir", "mlx90614-ascii"), "card": _state("card", "barcode-line")}
+    writer = _writer(fresh_db, states)
+    t = SYSTEM_CLOCK.now()
+    writer.submit(CardRead("card", t, 1.0, "S1002", b""))
+    # The wall clock jumped an hour forward between the card and the reading: 2 s apart.
+    writer.submit(Reading("ir", t + timedelta(hours=1), 3.0, 36.5, "body", 24.0, b""))
+    assert wait_for(lambda: writer.stats.entries == 1)
+    writer.stop()
+    assert entries(fresh_db)[-1].person_id == "S1002"
+
+
+def test_a_live_engine_behind_a_long_write_lock_is_not_taken_over(db: Database) -> None:
+    import os
+    import socket
+    from datetime import timedelta
+
+    from duty_console.db.connect import BUSY_TIMEOUT_MS
+    from duty_console.domain.health import LEASE_STALE_S, engine_state
+    from duty_console.engine.lease import Lease, LeaseHeld
+
+    # A heartbeat can wait the whole busy timeout behind another writer and still be alive.
+    assert LEASE_STALE_S > BUSY_TIMEOUT_MS / 1000 + 1.0
+    now = SYSTEM_CLOCK.now()
+    with db.write() as session:
+        session.add(
+            EngineLease(
+                gate="north",
+                holder=f"{socket.gethostname()}:{os.getpid()}:live0001",
+                heartbeat_at=now - timedelta(minutes=10),
+            )
+        )
+    # On its own host a live holder is trusted over the heartbeat's age...
+    with pytest.raises(LeaseHeld):
+        Lease(db, "north").acquire()
+    # ...and a dead one is taken over at once, however fresh its heartbeat.
+    with db.write() as session:
+        lease = session.get(EngineLease, "north")
+        assert lease is not None
+        lease.holder, lease.heartbeat_at = f"{socket.gethostname()}:999999999:dead0001", now
+        session.add(lease)
+        assert not engine_state(session, "north", now).alive
+    Lease(db, "north").acquire()
