@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("init", c.cmd_init, "create or migrate the database and load data/defaults")
     p.add_argument("--defaults", metavar="DIR", help="load defaults from DIR instead")
+    p.add_argument(
+        "--roles",
+        choices=["print", "apply"],
+        help="PostgreSQL: print (or apply, as the schema's owner) the per-role logins and "
+        "their GRANTs",
+    )
     p.set_defaults(refused_under_sudo=True)
 
     p = add("serve", c.cmd_serve, "headless engine: devices and scheduler (SIGTERM drains, exit 0)")

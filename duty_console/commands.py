@@ -268,7 +268,32 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"Defaults from {base}: nothing to change.")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.roles:
+        _database_roles(rt, args.roles)
     return 0
+
+
+def _database_roles(rt: Runtime, how: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from duty_console.db import roles
+
+    if rt.db.backend != "postgresql":
+        raise UserError(
+            "--roles is for PostgreSQL; a SQLite database is guarded by its file's mode (0600)."
+        )
+    database = make_url(rt.db.url).database or ""
+    if how == "print":
+        print(roles.role_script(database), end="")
+        return
+    with rt.db.write() as session:
+        for statement in roles.role_statements(database):
+            session.execute(text(statement))
+    names = ", ".join(roles.login(r) for r in roles.STAFF_ROLES)
+    print(
+        f"Logins {names} and their GRANTs applied; set their passwords (ALTER ROLE ... PASSWORD)."
+    )
 
 
 def cmd_people_import(args: argparse.Namespace) -> int:
