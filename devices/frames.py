@@ -6,7 +6,7 @@ for durations and debouncing that must not jump when the wall clock is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 MODES = ("body", "surface", "unknown")
@@ -67,8 +67,7 @@ class Measurement:
     mode: str
     frames: int
     error: str | None = None
-    # ``time.monotonic()`` of the last reading in it: card pairing must not jump with the clock.
-    mono: float | None = field(default=None, compare=False)
+    mono: float = 0.0  # time.monotonic() of the reading that ended it (pairs it with a card)
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,7 +180,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     tz = rt.settings.site.tz
     with rt.db.read() as session:
         snap = snapshot(
-            session, site_name=rt.settings.site.name, gate=rt.gate, tz=tz, now=rt.clock.now()
+            session,
+            site_name=rt.settings.site.name,
+            gate=rt.gate,
+            tz=tz,
+            now=rt.clock.now(),
+            rules=rt.rules,
         )
     viewer = _viewer(rt)
     if viewer is None or not can(viewer, "people.view"):
@@ -203,6 +208,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  "
             f"{inert(d['status'])}"
         )
+    for key, label in (
+        ("recheck_overdue", "RECHECK OVERDUE"),
+        ("fevers_awaiting_recheck", "Awaiting recheck"),
+    ):
+        for f in snap[key]:
+            print(
+                f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
+                f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
+            )
     for r in snap["rooms"]:
         who = " ".join(r["occupants"]) or (
             f"({r['occupant_count']} in it)" if r.get("occupant_count") else ""

@@ -63,18 +63,40 @@ class SiteSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
+class ScreeningThresholds(_Section):
+    """``[screening.thresholds]``: ir = 36.8 (say, a forehead line), contact = 37.3."""
+
+    ir: float | None = Field(default=None, ge=34.0, le=40.0)
+    contact: float | None = Field(default=None, ge=34.0, le=40.0)
+    manual: float | None = Field(default=None, ge=34.0, le=40.0)
+
+    def by_mode(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class ScreeningSettings(_Section):
     fever_threshold_c: float = Field(default=37.3, ge=34.0, le=40.0)
     valid_min_c: float = Field(default=32.0, ge=20.0, le=40.0)
     valid_max_c: float = Field(default=42.9, ge=35.0, le=50.0)
     recheck_within_s: int = Field(default=300, ge=5, le=86400)
+    recheck_rest_s: int = Field(default=60, ge=0, le=3600)
     pair_within_s: int = Field(default=10, ge=1, le=600)
+    # A fever line per measuring mode (ir, contact, manual); the others use fever_threshold_c.
+    thresholds: ScreeningThresholds = Field(default_factory=lambda: ScreeningThresholds())
 
     @model_validator(mode="after")
     def _ordered(self) -> ScreeningSettings:
-        if not self.valid_min_c < self.fever_threshold_c < self.valid_max_c:
-            raise ValueError("valid_min_c < fever_threshold_c < valid_max_c must hold")
+        lines = [self.fever_threshold_c, *self.thresholds.by_mode().values()]
+        if not all(self.valid_min_c < line < self.valid_max_c for line in lines):
+            raise ValueError("valid_min_c < every fever line < valid_max_c must hold")
+        if self.recheck_rest_s >= self.recheck_within_s:
+            raise ValueError("recheck_rest_s must be shorter than recheck_within_s")
         return self
+
+    def rules_values(self) -> dict[str, object]:
+        values: dict[str, object] = self.model_dump(exclude={"thresholds"})
+        values["thresholds"] = tuple(sorted(self.thresholds.by_mode().items()))
+        return values
 
 
 class AccessSettings(_Section):

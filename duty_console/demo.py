@@ -17,18 +17,22 @@ import tempfile
 import threading
 import time
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from devices.simulator import Simulator, open_pty
 from duty_console.config import parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.db.models import Person, Staff
+from duty_console.db.models import Entry, Person, Staff
 from duty_console.domain import defaults, people
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
+from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.domain.intake import record_reading
+from duty_console.domain.screening import Mode, Rules
 from duty_console.engine.runner import Engine
 from duty_console.errors import UserError
 from duty_console.keys import load_audit_key
@@ -84,6 +88,32 @@ def prepare_database(db: Database, gate: str) -> None:
                 staff_service.add_or_update(
                     session, installer, s["staff_id"], s["name"], s["role"], s.get("pin")
                 )
+        if session.exec(select(Entry).limit(1)).first() is None:
+            _earlier_fever(session, gate)
+
+
+def _earlier_fever(session: Session, gate: str) -> None:
+    """Before the console opened: a fever whose person never came back for the recheck.
+
+    So the demo shows at once what must never happen quietly: a recheck overdue on every
+    console until someone rechecks, refuses or closes it.
+    """
+    engine = system_actor(gate=gate, via="demo", name=f"engine:{gate}")
+    person = session.exec(select(Person).order_by(col(Person.person_id)).offset(7)).first()
+    if person is None:
+        return
+    record_reading(
+        session,
+        engine,
+        Rules(),
+        person_id=person.person_id,
+        temp_c=37.9,
+        mode=Mode.IR,
+        kind="body",
+        at=SYSTEM_CLOCK.now() - timedelta(minutes=7),
+        device=f"{gate}-ir-1",
+        note="demo: before the console started",
+    )
 
 
 class Arrivals(threading.Thread):
@@ -129,7 +159,7 @@ class Arrivals(threading.Thread):
             now = time.monotonic()
             due = [r for r in self._rechecks if r[0] <= now]
             if due:
-                # Back from the shade for the recheck, well inside the 5-minute window.
+                # Back from the shade for the recheck, after the rest and inside the window.
                 self._rechecks.remove(due[0])
                 confirmed = self.rng.random() < 0.4
                 temp = round(
@@ -142,7 +172,10 @@ class Arrivals(threading.Thread):
             roll = self.rng.random()
             if roll < 0.08 or arrivals == 3:  # the third arrival shows the fever flow early
                 temp = round(self.rng.uniform(37.4, 38.4), 1)
-                self._rechecks.append((now + self.rng.uniform(30, 90), card))
+                # Back after the rest (60 s), inside the 5-minute window; now and then someone
+                # slips away and the fever goes overdue on every console.
+                if arrivals == 3 or self.rng.random() < 0.8:
+                    self._rechecks.append((now + self.rng.uniform(65, 150), card))
             elif roll < 0.10:
                 self._present(None)  # the sensor fails a read now and then
                 continue

@@ -15,7 +15,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
-from duty_console.errors import ConfigError, PermissionDenied, UserError
+from duty_console.errors import ConfigError, PermissionDenied
 from duty_console.identity import sudo_user, unix_user
 from duty_console.keys import audit_key_path, load_audit_key
 
@@ -43,7 +43,7 @@ class Runtime:
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""
-        return Rules(**self.settings.screening.model_dump())
+        return Rules(**self.settings.screening.rules_values())  # type: ignore[arg-type]
 
 
 def open_runtime(
@@ -155,8 +155,3 @@ def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
 def installer_actor(rt: Runtime, via: str = "cli") -> Actor:
     actor = system_actor(gate=rt.gate, via=via, name=f"unix:{unix_user()}")
     return Actor(actor.staff_id, actor.name, "admin", rt.gate, via)
-
-
-def ensure(condition: bool, message: str) -> None:
-    if not condition:
-        raise UserError(message)

@@ -20,7 +20,7 @@ from .conftest import T0
 
 def add_entry(db: Database, temp_c: float = 36.5) -> None:
     with db.write() as session:
-        session.add(Entry(at=T0, gate="north", temp_c=temp_c, mode="body", status="normal"))
+        session.add(Entry(at=T0, gate="north", temp_c=temp_c, mode="ir", status="normal"))
 
 
 def test_a_commit_by_another_connection_is_seen_once(db: Database) -> None:

@@ -51,3 +51,14 @@ def test_the_probe_does_refuse_textual() -> None:
     )
     assert result.returncode != 0
     assert "textual" in result.stderr
+
+
+def test_the_entry_log_reads_without_textual() -> None:
+    """Reading and searching the log's pages is apart from rendering them (tui.log_source)."""
+    probe = PROBE.split("imported = []")[0] + (
+        "import duty_console.tui.log_source, duty_console.tui.text\nprint('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

@@ -9,30 +9,39 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func
+from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import Entry, Person, Visitor
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
 from duty_console.domain.inert import foreign, inert
+from duty_console.domain.intake import after_insert, record_reading
 from duty_console.domain.permissions import require
 from duty_console.domain.screening import (
     DENIED,
     FEVER,
     FEVER_CONFIRMED,
+    RESOLVED_DENIED,
+    Decision,
+    Mode,
     Rules,
     classify,
-    open_fever_entry,
+    entry_fields,
+    person_state,
+    resolve_fever,
+    round_temp,
+    screen,
 )
 from duty_console.errors import NotFound, Term, UserError
 from duty_console.i18n import N_
 
 DENY_REASONS = ("not_registered", "no_mask", "fever", "other")
+# How a temperature typed at the gate was taken: an axillary/oral thermometer, or an IR gun.
+TYPED_MODES = (Mode.CONTACT, Mode.MANUAL)
+RESOLVED_CLOSED = "closed"
 _TEMP = re.compile(r"^\s*(\d{2}(?:[.,]\d{1,2})?)\s*(?:°?\s*[cC]|℃)?\s*$")
 
 
@@ -41,7 +50,7 @@ def parse_temperature(text: str, rules: Rules) -> float:
     match = _TEMP.match(text)
     if not match:
         raise UserError(N_("'{text}' is not a temperature; type it like 36.8."), text=text.strip())
-    value = round(float(match.group(1).replace(",", ".")), 1)
+    value = round_temp(float(match.group(1).replace(",", ".")))
     if not rules.valid_min_c <= value <= rules.valid_max_c:
         raise UserError(
             N_("{value}C is outside {low}-{high}C; measure again."),
@@ -59,18 +68,6 @@ def _person(session: Session, person_id: str) -> Person:
     return person
 
 
-def _classify_for(
-    session: Session,
-    person_id: str | None,
-    temp_c: float | None,
-    at: datetime,
-    rules: Rules,
-    exclude_id: int | None = None,
-) -> tuple[str, int | None]:
-    fever_id = open_fever_entry(session, person_id, at, rules, exclude_id) if person_id else None
-    return classify(temp_c, fever_id is not None, rules), fever_id
-
-
 def _add_manual_entry(session: Session, actor: Actor, clock: Clock, **fields: Any) -> Entry:
     """An entry made by a person at the gate: who, when and where are the actor's."""
     now = clock.now()
@@ -82,13 +79,6 @@ def _add_manual_entry(session: Session, actor: Actor, clock: Clock, **fields: An
     return entry
 
 
-def _after_status(session: Session, actor: Actor, entry: Entry, clock: Clock) -> None:
-    if entry.status == FEVER_CONFIRMED and entry.person_id:
-        open_incident(
-            session, actor, FEVER_AT_GATE, person_id=entry.person_id, entry_id=entry.id, clock=clock
-        )
-
-
 def record_manual_reading(
     session: Session,
     actor: Actor,
@@ -96,36 +86,49 @@ def record_manual_reading(
     *,
     temp_c: float,
     person_id: str | None,
-    mode: str = "contact",
+    mode: str = Mode.CONTACT,
     note: str = "",
     clock: Clock = SYSTEM_CLOCK,
-) -> Entry:
-    """A reading taken by hand (axillary/contact thermometer), screened by the same rules."""
+) -> tuple[Entry, Decision]:
+    """A reading taken by hand (contact thermometer, or an IR gun), screened by the same rules."""
     require(actor, "entry.record")
+    if mode not in TYPED_MODES:
+        raise UserError(
+            N_("A typed reading is '{contact}' or '{manual}', not '{mode}'."),
+            contact=Mode.CONTACT.value,
+            manual=Mode.MANUAL.value,
+            mode=mode,
+        )
     if person_id:
         _person(session, person_id)
-    status, fever_id = _classify_for(session, person_id, temp_c, clock.now(), rules)
-    entry = _add_manual_entry(
+    entry, decision = record_reading(
         session,
         actor,
-        clock,
+        rules,
         person_id=person_id,
-        temp_c=temp_c,
+        temp_c=round_temp(temp_c),
         mode=mode,
-        status=status,
-        recheck_of=fever_id,
+        at=clock.now(),
         note=note,
+        clock=clock,
     )
     audit.append(
         session,
         actor,
         "entry.manual",
         f"entry:{entry.id}",
-        {"person_id": person_id, "temp_c": temp_c, "mode": mode, "status": status},
+        {
+            "person_id": person_id,
+            "temp_c": entry.temp_c,
+            "mode": mode,
+            "status": entry.status,
+            "recheck_of": entry.recheck_of,
+            "rest_of": entry.rest_of,
+            "incident_id": entry.incident_id,
+        },
         clock=clock,
     )
-    _after_status(session, actor, entry, clock)
-    return entry
+    return entry, decision
 
 
 def assign_person(
@@ -150,11 +153,12 @@ def assign_person(
         )
     _person(session, person_id)
     before = entry.status
-    entry.person_id = person_id
+    decision: Decision | None = None
     if entry.status != DENIED:
-        entry.status, entry.recheck_of = _classify_for(
-            session, person_id, entry.temp_c, entry.at, rules, exclude_id=entry.id
-        )
+        decision = screen(session, rules, person_id, entry.temp_c, entry.mode or Mode.IR, entry.at)
+        for key, value in entry_fields(decision).items():
+            setattr(entry, key, value)
+    entry.person_id = person_id
     session.add(entry)
     session.flush()
     audit.append(
@@ -165,7 +169,9 @@ def assign_person(
         {"person_id": person_id, "status_before": before, "status": entry.status},
         clock=clock,
     )
-    _after_status(session, actor, entry, clock)
+    if decision is not None:
+        after_insert(session, actor, decision, entry_id, clock=clock)
+        session.refresh(entry)
     return entry
 
 
@@ -184,19 +190,65 @@ def deny_entry(
         raise UserError(N_("The reason must be one of {reasons}."), reasons=list(DENY_REASONS))
     if reason == "other" and not note.strip():
         raise UserError(N_("Say why in a note when the reason is 'other'."))
+    fever = None
     if person_id:
         _person(session, person_id)
+        fever, _incident = person_state(session, person_id, clock.now())
     entry = _add_manual_entry(
         session, actor, clock, person_id=person_id, status=DENIED, reason=reason, note=note
     )
+    if fever is not None:
+        # Refused and sent away: the fever has its ending; it leaves the recheck list.
+        resolve_fever(session, fever.id, entry.at, actor.label, RESOLVED_DENIED, reason)
     audit.append(
         session,
         actor,
         "entry.deny",
         f"entry:{entry.id}",
-        {"person_id": person_id, "reason": reason, "note": note},
+        {
+            "person_id": person_id,
+            "reason": reason,
+            "note": note,
+            "fever_resolved": fever.id if fever else None,
+        },
         clock=clock,
     )
+    return entry
+
+
+def close_fever(
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    reason: str,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Entry:
+    """Take a fever off the recheck list without a recheck: only with a reason, audited."""
+    require(actor, "entry.close_fever")
+    entry = session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound(N_("There is no entry {entry}."), entry=entry_id)
+    if entry.status != FEVER or entry.rest_of is not None:
+        raise UserError(N_("Entry {entry} is not a fever awaiting its recheck."), entry=entry_id)
+    if entry.resolved_at is not None:
+        raise UserError(
+            N_("The fever of entry {entry} was already closed ({how})."),
+            entry=entry_id,
+            how=entry.resolution,
+        )
+    if not reason.strip():
+        raise UserError(N_("Say why the fever is closed without a recheck."))
+    resolve_fever(session, entry_id, clock.now(), actor.label, RESOLVED_CLOSED, reason.strip())
+    audit.append(
+        session,
+        actor,
+        "entry.close_fever",
+        f"entry:{entry_id}",
+        {"person_id": entry.person_id, "reason": reason.strip()},
+        clock=clock,
+    )
+    session.refresh(entry)
     return entry
 
 
@@ -210,6 +262,7 @@ def register_visitor(
     reason: str,
     host: str,
     temp_c: float,
+    mode: str = Mode.CONTACT,
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[Visitor, Entry]:
     """Log a visitor with their temperature; a fever refuses them (a denied entry)."""
@@ -246,14 +299,22 @@ def register_visitor(
     )
     session.add(visitor)
     session.flush()
-    status = classify(temp_c, False, rules)
+    if mode not in TYPED_MODES:
+        raise UserError(
+            N_("A typed reading is '{contact}' or '{manual}', not '{mode}'."),
+            contact=Mode.CONTACT.value,
+            manual=Mode.MANUAL.value,
+            mode=mode,
+        )
+    temp_c = round_temp(temp_c)
+    status = classify(temp_c, False, rules, mode)
     denied = status == FEVER
     entry = _add_manual_entry(
         session,
         actor,
         clock,
         temp_c=temp_c,
-        mode="contact",
+        mode=mode,
         status=DENIED if denied else status,
         reason="fever" if denied else "",
         visitor_id=visitor.id,
@@ -285,6 +346,20 @@ class EntryRow:
     status: str
     reason: str
     visitor: bool
+    note: str = ""
+    recheck_of: int | None = None
+    rest_of: int | None = None  # came during the rest after that fever: the same fever again
+    incident_id: int | None = None  # a step of this open incident
+
+    @property
+    def rings(self) -> bool:
+        """A new fever, or a confirmed one: what rings the bell (never a reading of a fever
+        already known: during the rest, or under the person's open incident)."""
+        if self.status == FEVER:
+            return self.rest_of is None
+        if self.status == FEVER_CONFIRMED:
+            return self.recheck_of is not None
+        return False
 
 
 def _rows_query(status: str | None = None, gate: str | None = None) -> Select[Any]:
@@ -302,6 +377,10 @@ def _rows_query(status: str | None = None, gate: str | None = None) -> Select[An
         Entry.reason,
         Entry.visitor_id,
         Visitor.name,
+        Entry.recheck_of,
+        Entry.rest_of,
+        Entry.incident_id,
+        Entry.note,
     ]
     stmt = (
         sa_select(*columns)
@@ -330,6 +409,10 @@ def _to_row(r: Any) -> EntryRow:
         status=r[9],
         reason=r[10],
         visitor=r[11] is not None,
+        recheck_of=r[13],
+        rest_of=r[14],
+        incident_id=r[15],
+        note=r[16] or "",
     )
 
 
@@ -371,22 +454,60 @@ def newest_entries(
     return [_to_row(r) for r in session.execute(stmt)]
 
 
-def entry_row(session: Session, entry_id: int) -> EntryRow | None:
-    r = session.execute(_rows_query().where(col(Entry.id) == entry_id)).first()
-    return _to_row(r) if r else None
-
-
 def latest_id(session: Session) -> int:
     return int(session.execute(sa_select(func.coalesce(func.max(Entry.id), 0))).scalar_one())
 
 
-def awaiting_recheck(session: Session, now: datetime, rules: Rules) -> list[EntryRow]:
-    """Fever entries still inside their recheck window with no recheck yet, newest first."""
-    recheck = aliased(Entry)
+def open_fevers(session: Session) -> list[EntryRow]:
+    """Every fever nobody has rechecked, refused or closed yet, oldest first (all gates).
+
+    They stay open past the recheck window: overdue, never dropped (DESIGN §3.6).
+    """
     stmt = (
         _rows_query(FEVER)
-        .where(col(Entry.at) >= now - timedelta(seconds=rules.recheck_within_s))
-        .where(~exists().where(col(recheck.recheck_of) == col(Entry.id)))
-        .order_by(col(Entry.id).desc())
+        .where(col(Entry.resolved_at).is_(None))
+        .where(col(Entry.rest_of).is_(None))
+        .order_by(col(Entry.id))
     )
     return [_to_row(r) for r in session.execute(stmt)]
+
+
+def recheck_due(row: EntryRow, rules: Rules) -> datetime:
+    """When the recheck window of a fever ends (after that it is overdue)."""
+    return row.at + timedelta(seconds=rules.recheck_within_s)
+
+
+def rest_until(row: EntryRow, rules: Rules) -> datetime:
+    """When the person has rested long enough for the recheck to count."""
+    return row.at + timedelta(seconds=rules.recheck_rest_s)
+
+
+def fever_status(session: Session, now: datetime, rules: Rules, tz: Any) -> dict[str, Any]:
+    """``fevers_awaiting_recheck`` and ``recheck_overdue`` of ``status`` (DESIGN §3.9)."""
+
+    def item(row: EntryRow) -> dict[str, Any]:
+        return {
+            "entry_id": row.id,
+            "at": row.at.astimezone(tz).isoformat(timespec="seconds"),
+            "gate": row.gate,
+            "person_id": row.person_id,
+            "temp_c": row.temp_c,
+            "mode": row.mode,
+            "rest_until": rest_until(row, rules).astimezone(tz).isoformat(timespec="seconds"),
+            "due_at": recheck_due(row, rules).astimezone(tz).isoformat(timespec="seconds"),
+        }
+
+    inside, overdue = split_fevers(open_fevers(session), now, rules)
+    return {
+        "fevers_awaiting_recheck": [item(row) for row in inside],
+        "recheck_overdue": [item(row) for row in overdue],
+    }
+
+
+def split_fevers(
+    rows: Collection[EntryRow], now: datetime, rules: Rules
+) -> tuple[list[EntryRow], list[EntryRow]]:
+    """(still inside their recheck window, overdue)."""
+    inside = [row for row in rows if now < recheck_due(row, rules)]
+    overdue = [row for row in rows if now >= recheck_due(row, rules)]
+    return inside, overdue

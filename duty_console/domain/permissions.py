@@ -13,6 +13,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "entry.record": ALL_STAFF | {"system"},
     "entry.assign": ALL_STAFF,
     "entry.deny": ALL_STAFF,
+    "entry.close_fever": ALL_STAFF,
     "visitor.register": ALL_STAFF,
     "people.import": frozenset({"officer", "admin", "system"}),
     "staff.manage": frozenset({"admin", "system"}),

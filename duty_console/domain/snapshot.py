@@ -17,6 +17,8 @@ from duty_console.db.models import (
     Staff,
 )
 from duty_console.domain import health
+from duty_console.domain.entries import fever_status
+from duty_console.domain.screening import Rules
 
 
 def _iso(value: datetime | None, tz: Any) -> str | None:
@@ -84,7 +86,13 @@ def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
 
 
 def snapshot(
-    session: Session, *, site_name: str, gate: str, tz: Any, now: datetime
+    session: Session,
+    *,
+    site_name: str,
+    gate: str,
+    tz: Any,
+    now: datetime,
+    rules: Rules | None = None,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -116,6 +124,7 @@ def snapshot(
         "rooms": rooms(session),
         "incidents": incidents(session, now),
         "on_duty": on_duty(session, now),
+        **fever_status(session, now, rules or Rules(), tz),
     }
 
 

@@ -4,23 +4,23 @@ Phase 1 (no database): each event is counted for device health; readings go thro
 device's trigger (presence or frame) to become measurements; card reads wait in the gate's
 pairing queue, and each measurement takes the first waiting card (DESIGN §3.6).
 Phase 2 (one write transaction per group of ≤ 500 events or ≤ 50 ms): cards are resolved to
-people, measurements are screened (valid range, fever line, recheck window), rows are inserted
-with Core ``executemany``, a confirmed fever opens an incident, device health is written and one
-audit record covers the group. A failed commit keeps the group's work and retries it: nothing
+people, measurements are screened by the one path of ``domain.screening``/``domain.intake``
+(valid range, fever line, rest, recheck, open incident), rows are inserted with Core
+``executemany``, the few that bring something about (a recheck, a confirmed fever, a step of an
+open incident) go through ``intake.after_insert``, device health is written and one audit record
+covers the group. A failed commit keeps the group's work and retries it: nothing
 read is dropped, and nothing is counted twice.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, insert, update
@@ -37,18 +37,18 @@ from duty_console.db.models import Device, Entry, Person
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.incidents import FEVER_AT_GATE, open_incident
 from duty_console.domain.inert import inert
+from duty_console.domain.intake import after_insert, needs_after
 from duty_console.domain.people import find_by_card
 from duty_console.domain.screening import (
-    FEVER,
-    FEVER_CONFIRMED,
     INVALID,
     CardPairing,
+    Decision,
+    Mode,
     Rules,
-    classify,
-    is_valid,
-    open_fever_entry,
+    entry_fields,
+    round_temp,
+    screen,
 )
 
 log = logging.getLogger(__name__)
@@ -58,25 +58,9 @@ MAX_WAIT_S = 0.05
 _STOP = object()
 _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 # Core, not the ORM: this is the hot path (hundreds of rows per group).
-_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status, sort_by_parameter_order=True)
+_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status)
 _PERSON: Table = Person.__table__  # type: ignore[attr-defined]
 _ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
-
-
-# No thermometer reports a body, a wall or the sky beyond this: a bigger number is a garbled frame.
-MAX_TEMP_MAGNITUDE_C = 1000.0
-
-
-def round_temp(value: float) -> float | None:
-    """One decimal, half up (37.25 → 37.3), as shown, exported and screened.
-
-    Sensors report hundredths; going through them first keeps 36.55 + 0.4 at 36.95, not 36.9499….
-    None for what is no temperature at all (nan, inf, 1e29): checked before ``Decimal`` sees it.
-    """
-    if not math.isfinite(value) or abs(value) >= MAX_TEMP_MAGNITUDE_C:
-        return None
-    hundredths = Decimal(f"{value:.2f}")
-    return float(hundredths.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -103,10 +87,9 @@ class _Measured:
     device: str
     at: datetime
     temp_c: float | None
-    mode: str
+    kind: str  # the device's body | surface
     error: str | None
     card_id: str | None
-    mono: float = 0.0
 
 
 @dataclass
@@ -118,7 +101,7 @@ class WriterStats:
     by_status: dict[str, int] = field(default_factory=dict)
     # Measurements still not committed when the writer had to give up at stop (database gone).
     uncommitted: int = 0
-    # Events that could not be read into a measurement (a bug met by a strange frame): counted.
+    # Events or measurements a bug could not handle (a strange frame met it): counted.
     unreadable: int = 0
     # Why the writer thread ended on its own (it should never): set by the watchdog.
     failure: str = ""
@@ -157,10 +140,6 @@ class Writer(threading.Thread):
         # card id → person id (None: not in the roster), re-read when the roster changes.
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
-        # person id → (their fever entry, monotonic time of it): the recheck window measured on
-        # the monotonic clock, so an NTP step between fever and recheck changes nothing.
-        self._fevers: dict[str, tuple[int, float]] = {}
-        self._row_mono: dict[int, float] = {}
         self._stopping = threading.Event()
         for state in devices.values():
             if state.role == "thermometer" and state.trigger is None:
@@ -285,16 +264,15 @@ class Writer(threading.Thread):
         if isinstance(item, SensorErrorEvent):
             state.sensor_errors += 1
             return
-        # Monotonic, so an NTP step between the card and the reading changes nothing.
-        mono = item.mono if item.mono is not None else time.monotonic()
-        _, card_id = self.pairing.reading(mono)
-        error = item.error
-        temp = None
+        _, card_id = self.pairing.reading(item.mono)
+        temp, error = None, item.error
         if item.temp_c is not None:
-            temp = round_temp(item.temp_c + state.offset_c)
-            if temp is None:
-                error = f"not a temperature: {item.temp_c!r}"[:64]
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id, mono))
+            try:
+                temp = round_temp(item.temp_c + state.offset_c)
+            except ValueError:
+                # Never a temperature: an invalid entry that says what came.
+                error = f"not a temperature: {item.temp_c!r}"[:255]
+        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -331,7 +309,6 @@ class Writer(threading.Thread):
         work = list(self._pending)
         dirty = self._dirty_devices()
         inserted: list[tuple[int, str]] = []
-        self._row_mono.clear()
         with self.db.write() as session:
             rows: list[dict[str, Any]] = []
             if any(m.card_id is not None for m in work):
@@ -407,18 +384,20 @@ class Writer(threading.Thread):
                 return None  # its entry is already written; what failed came after
             return {
                 **self._row(m, None, f"not screened: {type(exc).__name__}"[:64]),
+                **entry_fields(Decision(INVALID)),
                 "temp_c": None,
-                "status": INVALID,
             }
 
     def _row(self, m: _Measured, person_id: str | None, note: str) -> dict[str, Any]:
+        """The columns every entry from a device has (screening adds its own)."""
         return {
             "at": m.at,
             "gate": self.gate,
             "device": m.device,
             "person_id": person_id,
             "temp_c": m.temp_c,
-            "mode": m.mode,
+            "mode": Mode.IR.value,
+            "kind": m.kind,
             "note": note,
             "reason": "",
             "created_at": self.clock.now(),
@@ -438,53 +417,22 @@ class Writer(threading.Thread):
             person_id = self._person_of(session, m.card_id)
             if person_id is None:
                 note = f"card {inert(m.card_id)[:40]} is not in the roster"
-        row = self._row(m, person_id, note)
-        if not is_valid(m.temp_c, self.rules):
-            row["status"] = INVALID
-            return row
-        fever_id = None
-        if person_id is not None:
-            if any(r["person_id"] == person_id for r in rows):
-                # An earlier row of this group may hold this person's fever: write it first.
-                self._insert(session, rows, inserted)
-                rows.clear()
-            fever_id = open_fever_entry(session, person_id, m.at, self.rules)
-            if fever_id is None:
-                fever_id = self._fever_by_mono(session, person_id, m.mono)
-            if fever_id is not None:
-                self._fevers.pop(person_id, None)
-        row["status"] = classify(m.temp_c, fever_id is not None, self.rules)
-        row["recheck_of"] = fever_id
-        self._row_mono[id(row)] = m.mono
-        if row["status"] == FEVER_CONFIRMED:
+        if person_id is not None and any(r["person_id"] == person_id for r in rows):
+            # An earlier row of this group may hold this person's fever: write it first.
+            self._insert(session, rows, inserted)
+            rows.clear()
+        decision = screen(session, self.rules, person_id, m.temp_c, Mode.IR, m.at)
+        row = {**self._row(m, person_id, note), **entry_fields(decision)}
+        if needs_after(decision):
+            self._insert(session, rows, inserted)
+            rows.clear()
             self._insert(session, [row], inserted)
-            open_incident(
-                session,
-                self.actor,
-                FEVER_AT_GATE,
-                person_id=person_id,
-                entry_id=inserted[-1][0],
-                clock=self.clock,
-            )
+            self._after(session, decision, inserted[-1][0])
             return None
         return row
 
-    def _fever_by_mono(self, session: Session, person_id: str, mono: float) -> int | None:
-        """The person's fever this engine recorded within the recheck window by the monotonic
-        clock (the wall clock may have been stepped since), if it is still awaiting a recheck."""
-        known = self._fevers.get(person_id)
-        if known is None or not 0 <= mono - known[1] <= self.rules.recheck_within_s:
-            return None
-        entry: Table = _ENTRY
-        recheck = entry.alias("recheck")
-        still_open = session.connection().execute(
-            sa_select(entry.c.id).where(
-                entry.c.id == known[0],
-                entry.c.status == FEVER,
-                ~sa_select(recheck.c.id).where(recheck.c.recheck_of == entry.c.id).exists(),
-            )
-        )
-        return known[0] if still_open.first() is not None else None
+    def _after(self, session: Session, decision: Decision, entry_id: int) -> None:
+        after_insert(session, self.actor, decision, entry_id, clock=self.clock)
 
     def _refresh_cards(self, session: Session) -> None:
         """Forget cached cards when the roster changed (an import, a new card)."""
@@ -504,15 +452,8 @@ class Writer(threading.Thread):
     ) -> None:
         if not rows:
             return
-        for row in rows:
-            row.setdefault("recheck_of", None)
         result = session.connection().execute(_INSERT_ENTRY, rows)
-        ids = [(int(r[0]), str(r[1])) for r in result]
-        inserted.extend(ids)
-        for row, (entry_id, status) in zip(rows, ids, strict=True):
-            mono = self._row_mono.pop(id(row), None)
-            if status == FEVER and row["person_id"] and mono is not None:
-                self._fevers[row["person_id"]] = (entry_id, mono)
+        inserted.extend((int(r[0]), str(r[1])) for r in result)
 
 
 def register_devices(

@@ -36,6 +36,8 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import Clock
 from duty_console.i18n import N_, _, set_language
 from duty_console.runtime import Runtime
+from duty_console.tui import keys
+from duty_console.tui.actions import ActionScreen
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
 from duty_console.tui.live import LiveState, read_live_state
@@ -44,10 +46,23 @@ from duty_console.tui.screens.help import HelpScreen, Section
 from duty_console.tui.screens.not_built import NotBuiltScreen
 from duty_console.tui.screens.sign_in import SignInScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
-from duty_console.tui.views import BUILT, VIEWS, view_label
-from duty_console.tui.widgets.entry_log import EntryLog
+from duty_console.tui.views import VIEWS, view_label
 from duty_console.tui.widgets.form import FormModal
 from duty_console.tui.widgets.person_search import PersonSearch
+
+# The views that are built: name (VIEWS) → its screen, made with the console's context.
+VIEW_SCREENS: dict[str, type[ActionScreen]] = {
+    "gate": GateScreen,
+}
+
+
+def check_keymap(keymap: dict[str, str], source: str) -> None:
+    """``[keys]`` names only binding ids of this console (every screen is imported here)."""
+    keys.check_keymap(keymap, source, keys.binding_ids())
+
+
+# While a recheck is overdue, the bell rings again this often, on every console.
+OVERDUE_BELL_S = 180.0
 
 # Health (engine heartbeat, devices) is re-read this often even when nothing was committed:
 # a dead engine writes nothing.
@@ -186,11 +201,13 @@ class DutyConsoleApp(App[int]):
         context = ConsoleContext(self.rt, actor, self.rules, self.clock)
         self.context = context
         for name in VIEWS:
-            if name == "gate":
-                self.add_mode(name, partial(GateScreen, context))
+            screen = VIEW_SCREENS.get(name)
+            if screen is not None:
+                self.add_mode(name, partial(screen, context))
             else:
                 self.add_mode(name, partial(NotBuiltScreen, context, name))
         self._follow_database()
+        self.set_interval(OVERDUE_BELL_S, self._ring_while_overdue)
         self.switch_mode("gate")
         self._last_input = time.monotonic()
         self.set_interval(min(IDLE_CHECK_S, self.idle_lock_s / 4), self._check_idle)
@@ -276,6 +293,11 @@ class DutyConsoleApp(App[int]):
         if message.changed:
             self.data_generation += 1
 
+    def _ring_while_overdue(self) -> None:
+        """Nobody with a fever disappears: an overdue recheck rings again until handled."""
+        if self.live is not None and self.live.split(self.clock.now(), self.rules)[1]:
+            self.bell()
+
     @on(DatabaseFailed)
     def _database_failed(self, message: DatabaseFailed) -> None:
         self.database_problem = message.reason
@@ -328,74 +350,59 @@ class DutyConsoleApp(App[int]):
         return binding_id
 
     def _all_bindings(self) -> Iterable[Binding]:
-        owners: tuple[type[DOMNode], ...] = (
-            DutyConsoleApp,
-            GateScreen,
-            EntryLog,
-            FormModal,
-            PersonSearch,
-        )
+        owners: list[type[DOMNode]] = [DutyConsoleApp, *VIEW_SCREENS.values(), FormModal]
+        owners += [widget for screen in VIEW_SCREENS.values() for _t, widget in screen.HELP_WIDGETS]
+        owners.append(PersonSearch)
         for owner in owners:
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding):
                     yield binding
 
-    def help_sections(self) -> list[Section]:
-        def rows(owner: type[DOMNode]) -> list[tuple[str, str]]:
-            listed: list[tuple[str, str]] = []
-            for binding in owner.BINDINGS:
-                if not isinstance(binding, Binding):
-                    continue
-                keys = [k.strip() for k in bound_key(binding, self.keymap).split(",")]
-                shown = " ".join(
-                    self.get_key_display(replace(binding, key=k, key_display=None)) for k in keys
-                )
-                listed.append((shown, _(binding.description)))
-            return listed
+    def _binding_rows(self, owner: type[DOMNode]) -> list[tuple[str, str]]:
+        listed: list[tuple[str, str]] = []
+        for binding in owner.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = [k.strip() for k in bound_key(binding, self.keymap).split(",")]
+            shown = " ".join(
+                self.get_key_display(replace(binding, key=k, key_display=None)) for k in keys
+            )
+            listed.append((shown, _(binding.description)))
+        return listed
 
+    def help_sections(self, screen: Screen[object] | None = None) -> list[Section]:
+        """``?``: the keys everywhere, then the view's own table, its widgets, forms, views."""
+        screen = self.screen if screen is None else screen
+        sections: list[Section] = [(_("Everywhere"), self._binding_rows(DutyConsoleApp))]
+        if isinstance(screen, ActionScreen):
+            sections.append((_(screen.AREA).capitalize(), screen.help_rows()))
+            for title, widget in screen.HELP_WIDGETS:
+                sections.append((_(title), self._binding_rows(widget)))
+        sections.append(
+            (_("Forms"), self._binding_rows(FormModal) + self._binding_rows(PersonSearch))
+        )
+        if isinstance(screen, ActionScreen):
+            sections += screen.extra_help()
         views = [(f":{name}", view_label(name)) for name in VIEWS]
-        filter_help = [
-            (self.key_for("gate.filter"), _("then a status: fever, refused, invalid, normal")),
-            ("", _("or text: a name in pinyin initials, a class, a device")),
-            (self.key_for("gate.clear"), _("clears the filter")),
-        ]
-        return [
-            (_("Everywhere"), rows(DutyConsoleApp)),
-            (_("Gate"), rows(GateScreen)),
-            (_("Entry log"), rows(EntryLog)),
-            (_("Forms"), rows(FormModal) + rows(PersonSearch)),
-            (_("Filter"), filter_help),
-            (_("Views (: then the name)"), views),
-        ]
+        sections.append((_("Views (: then the name)"), views))
+        return sections
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.help_sections()))
+            self.push_screen(HelpScreen(self.help_sections(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Command palette entries, each "area: action"."""
         if self.context is not None:
             for name in VIEWS:
                 label = view_label(name)
-                if name not in BUILT:
+                if name not in VIEW_SCREENS:
                     label = _("{view} (not built yet)").format(view=label)
                 yield SystemCommand(
                     _("view: {view}").format(view=label),
                     _("Open the {view} view").format(view=view_label(name)),
                     partial(self.show_view, name),
                 )
-        if isinstance(screen, GateScreen):
-            gate_actions = (
-                ("reading", N_("gate: contact reading"), N_("Record a reading taken by hand")),
-                ("recheck", N_("gate: recheck a fever"), N_("Recheck the most urgent fever")),
-                ("pick", N_("gate: name the person"), N_("Name the person of the chosen entry")),
-                ("refuse", N_("gate: refuse entry"), N_("Refuse entry, with the reason")),
-                ("visitor", N_("gate: register a visitor"), N_("Log a visitor and their reading")),
-                ("filter", N_("gate: filter the log"), N_("Show one status, or matching text")),
-            )
-            for action, title, help_text in gate_actions:
-                if screen.check_action(action, ()):
-                    yield SystemCommand(_(title), _(help_text), partial(screen.run_action, action))
         yield SystemCommand(_("console: keys"), _("Every key of the console"), self.action_help)
         yield SystemCommand(_("console: theme"), _("Change the colours"), self.action_change_theme)
         yield SystemCommand(_("console: quit"), _("Leave the console"), self.action_quit)

@@ -40,9 +40,10 @@ def bound_key(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 def binding_ids() -> dict[str, str]:
-    """Every binding id of the console → its default key (what ``[keys]`` may remap)."""
-    import duty_console.tui.app  # noqa: F401  (imports every screen and widget)
+    """Every binding id of the console's classes imported so far → its default key.
 
+    What ``[keys]`` may remap; call it once the app module (every screen and widget) is imported.
+    """
     found: dict[str, str] = {}
     pending: list[type] = [DOMNode]
     while pending:
@@ -56,9 +57,11 @@ def binding_ids() -> dict[str, str]:
     return found
 
 
-def check_keymap(keymap: dict[str, str], source: str) -> None:
-    """A misspelt binding id in ``[keys]`` is a config error, not a silently ignored line."""
-    known = binding_ids()
+def check_keymap(keymap: dict[str, str], source: str, known: dict[str, str]) -> None:
+    """A misspelt binding id in ``[keys]`` is a config error, not a silently ignored line.
+
+    ``known``: ``binding_ids()`` once every screen is imported (``app.check_keymap``).
+    """
     unknown = sorted(set(keymap) - set(known))
     if unknown:
         raise ConfigError(

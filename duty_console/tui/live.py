@@ -1,4 +1,4 @@
-"""What a console keeps live at its gate: the newest entry, fevers awaiting recheck, health.
+"""What a console keeps live: its gate's newest entry, every open fever, health.
 
 ``read_live_state`` runs in a worker thread; the app posts the result as a message.
 """
@@ -10,27 +10,31 @@ from datetime import datetime
 
 from duty_console.domain import entries, health
 from duty_console.domain.entries import EntryRow
-from duty_console.domain.screening import FEVER, FEVER_CONFIRMED, Rules
+from duty_console.domain.screening import Rules
 from duty_console.runtime import Runtime
-
-_FEVERS = (FEVER, FEVER_CONFIRMED)
 
 
 @dataclass(frozen=True)
 class LiveState:
     latest_id: int
     newest: EntryRow | None
-    awaiting: tuple[EntryRow, ...]
+    # Every fever nobody has rechecked, refused or closed, at any gate (oldest first): inside
+    # its recheck window or overdue, which the clock decides when it is shown.
+    fevers: tuple[EntryRow, ...]
     engine_alive: bool
     devices_online: int
     devices_total: int
 
     def is_new_fever(self, since_id: int) -> bool:
-        """Did an entry after ``since_id`` bring a fever (first or confirmed)?"""
+        """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
         newest = self.newest
-        if newest is not None and newest.id > since_id and newest.status in _FEVERS:
+        if newest is not None and newest.id > since_id and newest.rings:
             return True
-        return any(row.id > since_id for row in self.awaiting)
+        return any(row.id > since_id for row in self.fevers)
+
+    def split(self, now: datetime, rules: Rules) -> tuple[list[EntryRow], list[EntryRow]]:
+        """(awaiting their recheck, recheck overdue)."""
+        return entries.split_fevers(self.fevers, now, rules)
 
 
 def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
@@ -38,9 +42,7 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         latest = entries.latest_id(session)
         recent = entries.newest_entries(session, 0, 1, gate=rt.gate) if latest else []
         newest = recent[0] if recent else None
-        awaiting = tuple(
-            row for row in entries.awaiting_recheck(session, now, rules) if row.gate == rt.gate
-        )
+        fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-    return LiveState(latest, newest, awaiting, engine.alive, online, total)
+    return LiveState(latest, newest, fevers, engine.alive, online, total)

@@ -53,8 +53,7 @@ def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bo
     screen, never returning to the shell. A vanished terminal (SIGHUP, or an SSH session that
     dropped) or SIGTERM ends the console cleanly with 0.
     """
-    from duty_console.tui.app import DutyConsoleApp
-    from duty_console.tui.keys import check_keymap
+    from duty_console.tui.app import DutyConsoleApp, check_keymap
 
     check_keymap(rt.settings.keys, rt.settings.source or "config")
     language = resolve_language(lang, rt.settings)

@@ -5,14 +5,14 @@ No ambiguous-width glyphs (degree signs, bullets, middle dots): they misalign Ch
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from duty_console.domain import screening as s
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.pinyin import mask_name
 from duty_console.i18n import N_, _
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     s.NORMAL: N_("normal"),
     s.FEVER: N_("fever"),
     s.RECHECK_NORMAL: N_("recheck ok"),
@@ -22,7 +22,7 @@ STATUS_LABELS = {
 }
 
 # What the last-reading panel says under the temperature.
-STATUS_ADVICE = {
+STATUS_ADVICE: dict[str, str] = {
     s.NORMAL: N_("normal, may enter"),
     s.FEVER: N_("fever: recheck by contact thermometer"),
     s.RECHECK_NORMAL: N_("recheck normal, may enter"),
@@ -46,10 +46,14 @@ ROLE_LABELS = {
     "system": N_("system"),
 }
 
-MODE_LABELS = {
-    "body": N_("IR"),
-    "surface": N_("surface"),
-    "contact": N_("contact"),
+MODE_LABELS: dict[str, str] = {
+    s.Mode.IR: N_("IR"),
+    s.Mode.CONTACT: N_("contact"),
+    s.Mode.MANUAL: N_("IR gun"),
+}
+MODE_LONG_LABELS: dict[str, str] = {
+    s.Mode.CONTACT: N_("contact thermometer (axillary, oral)"),
+    s.Mode.MANUAL: N_("hand-held IR gun"),
 }
 
 
@@ -61,6 +65,39 @@ def status_advice(status: str) -> str:
     return _(STATUS_ADVICE.get(status, status))
 
 
+def advice(row: EntryRow, rules: s.Rules, tz: tzinfo, fever_at: datetime | None = None) -> str:
+    """What to do about this reading, in a few words. Never "may enter" for someone unknown.
+
+    ``fever_at``: for a reading during the rest, when the fever it belongs to was taken.
+    """
+    if row.status in (s.INVALID, s.DENIED):
+        return status_advice(row.status)
+    if row.rest_of is not None:
+        if fever_at is None:
+            return _("fever again: too soon for the recheck, let them rest")
+        rested = fever_at + timedelta(seconds=rules.recheck_rest_s)
+        return _("too soon for the recheck: let them rest, recheck at {time}").format(
+            time=clock_time(rested, tz)
+        )
+    if row.incident_id is not None and not row.rings:
+        return _("under incident #{id}: follow its checklist").format(id=row.incident_id)
+    if row.status == s.FEVER:
+        return _("fever: let them rest {minutes} min, then recheck").format(
+            minutes=max(1, round(rules.recheck_rest_s / 60))
+        )
+    if is_unidentified(row):
+        if is_unknown_card(row):
+            return _("card not on the roster: press p to name the person")
+        return _("nobody identified: press p to name the person")
+    if row.person_id and not row.name and not row.visitor:
+        return _("not on the roster: check who this is")
+    return status_advice(row.status)
+
+
+def is_unknown_card(row: EntryRow) -> bool:
+    return not row.person_id and row.note.startswith("card ") and "not in the roster" in row.note
+
+
 def reason_label(reason: str) -> str:
     return _(REASON_LABELS.get(reason, reason)) if reason else ""
 
@@ -69,8 +106,9 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS.get(role, role))
 
 
-def mode_label(mode: str) -> str:
-    return _(MODE_LABELS.get(mode, mode)) if mode else ""
+def mode_label(mode: str, *, long: bool = False) -> str:
+    labels = MODE_LONG_LABELS if long and mode in MODE_LONG_LABELS else MODE_LABELS
+    return _(labels.get(mode, mode)) if mode else ""
 
 
 def device_label(device: str) -> str:

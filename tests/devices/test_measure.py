@@ -102,7 +102,7 @@ class TestFrameTrigger:
         trigger = make_trigger(profile, "gate-1")
         readings = feed_all(parser("mlx90614-ascii"), [b"Ambient = 24.51*C\tObject = nan*C\r\n"])
         out = [m for r in readings if isinstance(r, Reading) for m in trigger.feed(r)]
-        assert out == [Measurement("gate-1", AT, None, "body", 1, "sensor error: nan")]
+        assert out == [Measurement("gate-1", AT, None, "body", 1, "sensor error: nan", mono=100.0)]
 
 
 def test_make_trigger_follows_the_profile() -> None:

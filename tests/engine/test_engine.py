@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from duty_console.config import Settings, parse_settings
 from duty_console.db.connect import Database
-from duty_console.db.models import Device, Incident
+from duty_console.db.models import Device, Incident, IncidentStep
 from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.domain.entries import open_fevers
 from duty_console.engine.lease import LeaseHeld
 from duty_console.engine.runner import Engine
 from duty_console.runtime import Runtime
@@ -94,7 +95,7 @@ def test_card_then_reading_is_one_identified_normal_entry(db, ptys, engine_for):
 
 def test_fever_then_recheck_confirms_and_opens_an_incident(db, ptys, engine_for):
     ir, card = ptys
-    engine_for()
+    engine_for(recheck_rest_s=1)
     number = _card_of(db, "S1001")
     card.write(rdm6300_frame(number))
     time.sleep(0.2)
@@ -112,11 +113,37 @@ def test_fever_then_recheck_confirms_and_opens_an_incident(db, ptys, engine_for)
         incident = session.exec(select(Incident)).one()
     assert incident.person_id == "S1001" and incident.playbook_key == "fever-at-gate"
     assert incident.entry_id == second.id and not incident.drill
+    # What happened at the gate is already done in the checklist, with its readings.
+    with db.read() as session:
+        steps = session.exec(
+            select(IncidentStep).where(IncidentStep.incident_id == incident.id)
+        ).all()
+    done = {step.n: step.entry_id for step in steps if step.done_at is not None}
+    assert done == {1: first.id, 2: second.id}
+    assert all(step.due_at is not None for step in steps if step.timed_from == "opening")
+
+
+def test_a_second_reading_during_the_rest_is_the_same_fever_not_its_recheck(db, ptys, engine_for):
+    ir, card = ptys
+    engine_for()  # the default rest: 60 s
+    number = _card_of(db, "S1001")
+    for temp in (37.8, 37.9):
+        card.write(rdm6300_frame(number))
+        time.sleep(0.2)
+        ir.write(mlx_line(temp))
+        time.sleep(1.2)
+    assert wait_for(lambda: len(entries(db)) == 2)
+    first, second = entries(db)
+    assert (first.status, second.status) == ("fever", "fever")
+    assert second.rest_of == first.id and second.recheck_of is None
+    with db.read() as session:
+        assert session.exec(select(Incident)).first() is None
+        assert [row.id for row in open_fevers(session)] == [first.id]
 
 
 def test_fever_then_normal_recheck(db, ptys, engine_for):
     ir, card = ptys
-    engine_for()
+    engine_for(recheck_rest_s=1)
     number = _card_of(db, "S1002")
     card.write(rdm6300_frame(number))
     time.sleep(0.2)
@@ -272,7 +299,7 @@ def test_readings_wait_for_a_busy_database_and_none_is_lost(db, ptys, engine_for
     assert not released.is_set() and entries(db) == []  # nothing could be written yet
     assert wait_for(lambda: len(entries(db)) == 20, timeout=20)
     other.close()
-    from duty_console.engine.ingest import round_temp
+    from duty_console.domain.screening import round_temp
 
     assert [e.temp_c for e in entries(db)] == [round_temp(36.0 + i / 20) for i in range(20)]
 

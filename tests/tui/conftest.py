@@ -12,10 +12,10 @@ from rich.console import Console
 from textual.pilot import Pilot
 
 from duty_console.db.connect import Database
-from duty_console.db.models import Entry
-from duty_console.domain.actors import Actor
+from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
-from duty_console.domain.screening import Rules, classify, open_fever_entry
+from duty_console.domain.intake import record_reading
+from duty_console.domain.screening import Mode, Rules
 from duty_console.runtime import Runtime
 from duty_console.tui.app import DutyConsoleApp
 
@@ -30,25 +30,24 @@ def engine_reading(
     temp_c: float,
     device: str = "north-ir-1",
     gate: str = "north",
+    note: str = "",
 ) -> int:
-    """Write one reading the way the engine does: screened by the rules, committed on its own."""
+    """Write one reading the way the engine does (the one screening path), committed on its own."""
+    engine = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
     with db.write() as session:
-        now = clock.now()
-        fever_id = open_fever_entry(session, person_id, now, RULES) if person_id else None
-        entry = Entry(
-            at=now,
-            gate=gate,
-            device=device,
+        entry, _decision = record_reading(
+            session,
+            engine,
+            RULES,
             person_id=person_id,
             temp_c=temp_c,
-            mode="body",
-            status=classify(temp_c, fever_id is not None, RULES),
-            recheck_of=fever_id,
-            created_at=now,
-            created_by="engine",
+            mode=Mode.IR,
+            kind="body",
+            at=clock.now(),
+            device=device,
+            note=note,
+            clock=clock,
         )
-        session.add(entry)
-        session.flush()
         assert entry.id is not None
         return entry.id
 

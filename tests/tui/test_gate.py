@@ -50,10 +50,10 @@ async def test_a_fever_rings_and_a_normal_recheck_within_five_minutes_clears_it(
         await until(pilot, lambda: last.row is not None and last.row.id == fever_id)
         assert last.has_class("-fever")
         assert bells, "a fever rings the terminal bell"
-        await shows(pilot, "38.1C  发烧：请用接触式体温计复测")
+        await shows(pilot, "38.1C  发烧：请休息 1 分钟后复测")
         await shows(pilot, "张*明")
         await shows(pilot, "待复测 1 人 (按 r 复测)")
-        await shows(pilot, "剩 5:00")
+        await shows(pilot, "休息中")
 
         clock.advance(90)
         await shows(pilot, "剩 3:30")
@@ -65,14 +65,14 @@ async def test_a_fever_rings_and_a_normal_recheck_within_five_minutes_clears_it(
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
 
         prompt = app.screen.query_one(RecheckPrompt)
-        await until(pilot, lambda: not prompt.awaiting)
+        await until(pilot, lambda: not prompt.fevers)
         await shows(pilot, "复测正常")
         assert "待复测" not in screen_text(app)
     recheck = all_entries(db)[-1]
     assert (recheck.status, recheck.recheck_of, recheck.mode) == (
         "recheck_normal",
         fever_id,
-        "contact",
+        "manual",  # the recheck form asks first for the hand-held IR gun
     )
     assert recheck.created_by == "T001"
 
@@ -138,15 +138,24 @@ async def test_registering_a_visitor(make_app: MakeApp, db: Database) -> None:
         await gate_ready(pilot)
         await pilot.press("v")
         await until(pilot, lambda: isinstance(app.screen, VisitorForm))
-        for value in ("王芳", "13800001234", "parent meeting", "李华", "36.5"):
+        for value in ("王芳", "13800001234", "parent meeting", "李华"):
             await typed(pilot, value)
             await pilot.press("enter")
+        await shows(pilot, "1 接触式体温计")
+        await pilot.press("2")  # measured with the hand-held IR gun; on to the temperature
+        await typed(pilot, "36.5")
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
         await shows(pilot, "访客 王*")
     with db.read() as session:
         visitor = session.exec(select(Visitor)).one()
     entry = all_entries(db)[-1]
-    assert (entry.visitor_id, entry.status, entry.temp_c) == (visitor.id, "normal", 36.5)
+    assert (entry.visitor_id, entry.status, entry.temp_c, entry.mode) == (
+        visitor.id,
+        "normal",
+        36.5,
+        "manual",
+    )
 
 
 async def test_a_typo_in_a_temperature_is_explained_and_nothing_is_written(
@@ -254,7 +263,8 @@ async def test_filtering_by_a_person_or_class_reaches_back_through_the_whole_log
                     "gate": "north",
                     "device": "north-ir-1",
                     "temp_c": 36.5,
-                    "mode": "body",
+                    "mode": "ir",
+                    "kind": "body",
                     "status": "normal",
                     "reason": "",
                     "note": "",
@@ -307,7 +317,7 @@ async def test_a_large_log_is_read_page_by_page(
     with db.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO entry (at, device, person_id, temp_c, mode, status, reason, note,"
-            " created_at, created_by, gate) VALUES (?, 'north-ir-1', NULL, 36.5, 'body',"
+            " created_at, created_by, gate) VALUES (?, 'north-ir-1', NULL, 36.5, 'ir',"
             " 'normal', '', '', ?, 'engine', 'north')",
             [(at, at)] * 50_000,
         )

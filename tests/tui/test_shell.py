@@ -115,12 +115,12 @@ async def test_help_lists_every_key(make_app: MakeApp) -> None:
         await shows(pilot, "Keys")
         shown = screen_text(app)
         for key, what in (
-            ("m", "reading"),
-            ("r", "recheck"),
-            ("p", "who"),
-            ("d", "refuse"),
-            ("v", "visitor"),
-            ("/", "filter"),
+            ("m", "Record a reading taken by hand"),
+            ("r", "Recheck the most urgent fever"),
+            ("p", "Name the person of the chosen entry"),
+            ("d", "Refuse entry, with the reason"),
+            ("v", "Log a visitor and their reading"),
+            ("/", "Show one status, or matching text"),
             ("?", "help"),
             (":", "views"),
             ("^p", "commands"),
@@ -158,9 +158,37 @@ async def test_the_command_palette_names_area_and_action(make_app: MakeApp) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await gate_ready(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        for title in ("视图: 校门", "视图: 隔离室 (尚未开放)", "校门: 拒绝入校", "校门: 访客登记"):
-            assert title in titles
-        assert "校门: 发烧复测" not in titles, "nothing awaits a recheck"
+        assert "视图: 校门" in titles and "视图: 值班表 (尚未开放)" in titles
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+        gate = [title for title, _help, _row in screen.palette_entries()]
+        assert "校门: 拒绝入校并记录原因" in gate and "校门: 登记访客及其体温" in gate
+        assert "校门: 复测最紧急的发烧人员" not in gate, "nothing awaits a recheck"
+
+
+async def test_the_palette_runs_a_screen_action_from_its_table(make_app: MakeApp) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"refuse entry")
+        await shows(pilot, "gate: Refuse entry, with the reason")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RefuseEntry))
+
+
+async def test_the_palette_offers_only_what_the_role_may_do(make_app: MakeApp) -> None:
+    onlooker = Actor("X001", "访客老师", "onlooker", "north", "console")
+    app = make_app(lang="en", actor=onlooker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate_ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+        titles = [title for title, _help, _row in screen.palette_entries()]
+        assert titles == ["gate: Show one status, or matching text"]
+        keys = [key for key, _what in screen.help_rows()]
+        assert "d" not in keys and "m" not in keys
 
 
 async def test_what_a_role_may_not_do_is_hidden(make_app: MakeApp) -> None:

@@ -54,7 +54,7 @@ async def ready(pilot: Pilot[Any]) -> None:
     await gate_ready(pilot)
     app = pilot.app
     assert isinstance(app, DutyConsoleApp)
-    await until(pilot, lambda: app.live is not None and len(app.live.awaiting) == 2)
+    await until(pilot, lambda: app.live is not None and len(app.live.fevers) == 2)
     await pilot.pause(0.1)
 
 

@@ -39,3 +39,7 @@ class IncidentStep(Stamped, table=True):
     done_by: str = Field(default="", max_length=64)
     skipped: bool = Field(default=False)
     note: str = Field(default="")
+    # The entry that did this step at the gate (the first reading, the recheck, the axillary).
+    entry_id: int | None = Field(default=None, foreign_key="entry.id")
+    # "opening" (due from the opening) or "departure" (due once the person has left).
+    timed_from: str = Field(default="opening", max_length=16)

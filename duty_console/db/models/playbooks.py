@@ -41,3 +41,7 @@ class PlaybookStep(SQLModel, table=True):
     detail_zh: str = Field(default="")
     detail_en: str = Field(default="")
     requires_note: bool = Field(default=False)
+    # Done at the gate by a reading: "fever" (the first), "recheck", "contact" (axillary).
+    gate_event: str = Field(default="", max_length=16)
+    # "opening": limit_minutes after the incident opens; "departure": after the person leaves.
+    timed_from: str = Field(default="opening", max_length=16)

@@ -9,19 +9,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
 from duty_console.domain import screening
+from duty_console.domain.entries import rest_until
 from duty_console.i18n import N_, _
 from duty_console.tui import text
+from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
-from duty_console.tui.keys import translate_bindings
 from duty_console.tui.live import LiveState
-from duty_console.tui.widgets.entry_log import EntryLog, LogFilter
+from duty_console.tui.log_source import LogFilter
+from duty_console.tui.widgets.close_fever import CloseFever
+from duty_console.tui.widgets.entry_log import EntryLog
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
@@ -47,18 +48,10 @@ STATUS_WORDS = {
     "refused": screening.DENIED,
 }
 
-CAPABILITY = {
-    "reading": "entry.record",
-    "recheck": "entry.record",
-    "pick": "entry.assign",
-    "refuse": "entry.deny",
-    "visitor": "visitor.register",
-}
-
 
 def parse_filter(typed: str) -> LogFilter:
     """'fever 七年级1班' → status fever, text '七年级1班'; status words in English or as shown."""
-    words = {key: status for key, status in STATUS_WORDS.items()}
+    words: dict[str, str] = {key: status for key, status in STATUS_WORDS.items()}
     for status in text.STATUS_LABELS:
         words[text.status_label(status).lower()] = status
     chosen: str | None = None
@@ -72,26 +65,84 @@ def parse_filter(typed: str) -> LogFilter:
     return LogFilter(status=chosen, text=" ".join(rest))
 
 
-class GateScreen(Screen[None]):
+class GateScreen(ActionScreen):
     CSS_PATH = "gate.tcss"
 
+    AREA = N_("gate")
     # The footer shows the first five at 80 columns; '?' lists them all.
-    BINDINGS = [
-        Binding("m", "reading", N_("reading"), id="gate.reading"),
-        Binding("r", "recheck", N_("recheck"), id="gate.recheck"),
-        Binding("p", "pick", N_("who"), id="gate.pick"),
-        Binding("d", "refuse", N_("refuse"), id="gate.refuse"),
-        Binding("v", "visitor", N_("visitor"), id="gate.visitor"),
-        Binding("slash", "filter", N_("filter"), id="gate.filter", show=False),
-        Binding("escape", "clear_filter", N_("clear the filter"), id="gate.clear"),
-    ]
+    ACTIONS = (
+        ScreenAction(
+            "gate.reading",
+            "m",
+            "reading",
+            N_("reading"),
+            N_("Record a reading taken by hand"),
+            "entry.record",
+        ),
+        ScreenAction(
+            "gate.recheck",
+            "r",
+            "recheck",
+            N_("recheck"),
+            N_("Recheck the most urgent fever"),
+            "entry.record",
+        ),
+        ScreenAction(
+            "gate.pick",
+            "p",
+            "pick",
+            N_("who"),
+            N_("Name the person of the chosen entry"),
+            "entry.assign",
+        ),
+        ScreenAction(
+            "gate.refuse",
+            "d",
+            "refuse",
+            N_("refuse"),
+            N_("Refuse entry, with the reason"),
+            "entry.deny",
+        ),
+        ScreenAction(
+            "gate.visitor",
+            "v",
+            "visitor",
+            N_("visitor"),
+            N_("Log a visitor and their reading"),
+            "visitor.register",
+        ),
+        ScreenAction(
+            "gate.close_fever",
+            "x",
+            "close_fever",
+            N_("close fever"),
+            N_("Close the most urgent fever without a recheck, with the reason"),
+            "entry.close_fever",
+            show=False,
+        ),
+        ScreenAction(
+            "gate.filter",
+            "slash",
+            "filter",
+            N_("filter"),
+            N_("Show one status, or matching text"),
+            show=False,
+        ),
+        ScreenAction(
+            "gate.clear",
+            "escape",
+            "clear_filter",
+            N_("clear the filter"),
+            N_("Clear the filter"),
+            palette=False,
+        ),
+    )
+    HELP_WIDGETS = ((N_("Entry log"), EntryLog),)
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(self, context: ConsoleContext) -> None:
-        super().__init__(name="gate")
-        translate_bindings(self)
-        self.context = context
+        super().__init__(context, name="gate")
         self._ticker: Timer | None = None
         self._filter_timer: Timer | None = None
         self._stale = False
@@ -101,8 +152,8 @@ class GateScreen(Screen[None]):
         yield ConsoleHeader(context)
         with Horizontal(id="body"):
             with Vertical(id="side"):
-                yield LastReading(context.tz, id="last-reading")
-                yield RecheckPrompt(context.tz, context.rules.recheck_within_s, id="recheck")
+                yield LastReading(context.tz, context.rules, id="last-reading")
+                yield RecheckPrompt(context.tz, context.rules, context.rt.gate, id="recheck")
             with Vertical(id="log-pane"):
                 yield Label("", id="log-title", markup=False)
                 yield Field(
@@ -135,10 +186,12 @@ class GateScreen(Screen[None]):
     def _show_live(self, live: LiveState | None) -> None:
         if live is None:
             return
-        self.query_one(LastReading).row = live.newest
-        self.recheck_prompt.show(live.awaiting, self.context.now(), self._key_for("gate.recheck"))
+        last = self.query_one(LastReading)
+        last.fever_times = {row.id: row.at for row in live.fevers}
+        last.row = live.newest
+        self.recheck_prompt.show(live.fevers, self.context.now(), self._key_for("gate.recheck"))
         if self._ticker is not None:
-            if live.awaiting:
+            if live.fevers:
                 self._ticker.resume()
             else:
                 self._ticker.pause()
@@ -189,18 +242,28 @@ class GateScreen(Screen[None]):
         self.query_one("#log-title", Label).update(title)
 
     def _key_for(self, binding_id: str) -> str:
-        app = self.app
-        key_for = getattr(app, "key_for", None)
-        return key_for(binding_id) if key_for else binding_id
+        return key_for(self, binding_id)
 
     # -- actions --------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        capability = CAPABILITY.get(action)
-        if capability and not self.context.can(capability):
-            return False
-        if action == "recheck":
-            return bool(self.recheck_prompt.awaiting)
+    def extra_help(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        return [
+            (
+                _("Filter"),
+                [
+                    (
+                        self._key_for("gate.filter"),
+                        _("then a status: fever, refused, invalid, normal"),
+                    ),
+                    ("", _("or text: a name in pinyin initials, a class, a device")),
+                    (self._key_for("gate.clear"), _("clears the filter")),
+                ],
+            )
+        ]
+
+    def available(self, action: str) -> bool:
+        if action in ("recheck", "close_fever"):
+            return bool(self.recheck_prompt.fevers)
         if action == "clear_filter":
             return self.entry_log.log_filter.active or bool(self.query_one("#filter").display)
         return True
@@ -211,23 +274,37 @@ class GateScreen(Screen[None]):
         self.notify(
             recorded.message, severity="error" if recorded.alarm else "information", markup=False
         )
-        nudge = getattr(self.app, "nudge", None)
-        if nudge:
-            nudge()
+        nudge(self)
 
     def action_reading(self) -> None:
         self.app.push_screen(ManualReading(self.context), self._done)
 
     def action_recheck(self) -> None:
-        row = self.recheck_prompt.most_urgent()
+        now = self.context.now()
+        row = self.recheck_prompt.most_urgent(now)
         if row is None:
+            return
+        rested = rest_until(row, self.context.rules)
+        if now < rested:
+            # A reading now would not count as the recheck (DESIGN §3.6): say when it will.
+            self.notify(
+                _("Let them rest: the recheck counts from {time}.").format(
+                    time=text.clock_time(rested, self.context.tz)
+                ),
+                markup=False,
+            )
             return
         if row.person_id:
             person = PersonChoice(row.person_id, row.name, row.class_name)
-            self.app.push_screen(ManualReading(self.context, person), self._done)
+            self.app.push_screen(ManualReading(self.context, person, recheck=True), self._done)
         else:
             # An unidentified fever: name the person first, then recheck them.
             self.app.push_screen(PersonPicker(self.context, row), self._done)
+
+    def action_close_fever(self) -> None:
+        row = self.recheck_prompt.most_urgent(self.context.now())
+        if row is not None:
+            self.app.push_screen(CloseFever(self.context, row), self._done)
 
     def action_pick(self) -> None:
         row = self.entry_log.selected_row

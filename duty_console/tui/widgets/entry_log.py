@@ -9,7 +9,7 @@ it, unless it is on the newest row, where it follows the newest (like ``tail -f`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from itertools import count as counter
 
@@ -26,31 +26,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from duty_console.domain import entries, people
 from duty_console.domain.entries import EntryRow
 from duty_console.i18n import N_, _
 from duty_console.runtime import Runtime
-from duty_console.tui import text
+from duty_console.tui import log_source, text
 from duty_console.tui.keys import translate_bindings
+from duty_console.tui.log_source import PAGE_SIZE, LogFilter
 
-PAGE_SIZE = 100
 CACHED_PAGES = 64
-# A text filter that names people reads up to this many of their entries; any other text is
-# matched in Python over this many of the newest entries.
-SCAN_LIMIT = 20_000
-SCAN_CHUNK = 2_000
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    """What the log shows: one status, and/or rows matching a text (name, class, device...)."""
-
-    status: str | None = None
-    text: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.status or self.text)
 
 
 @dataclass
@@ -58,24 +41,6 @@ class _Column:
     name: str
     width: int
     right: bool = False
-
-
-@dataclass
-class _Layout:
-    columns: list[_Column] = field(default_factory=list)
-
-
-def _matches(row: EntryRow, needle: str, person_ids: set[str]) -> bool:
-    if row.person_id and row.person_id in person_ids:
-        return True
-    haystack = (
-        row.class_name,
-        row.device,
-        row.person_id or "",
-        text.reason_label(row.reason),
-        row.name if row.visitor else "",
-    )
-    return any(needle in value.lower() for value in haystack if value)
 
 
 class EntryLog(ScrollView, can_focus=True):
@@ -129,34 +94,35 @@ class EntryLog(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    class Loaded(Message):
-        """Rows were read: a whole reload (``count`` set) or pages the screen asked for."""
+    class Reloaded(Message):
+        """A whole re-read: the count, the pages on screen, or a search's rows."""
 
         def __init__(
             self,
             epoch: int,
             request: int,
-            count: int | None,
+            count: int,
             pages: dict[int, list[EntryRow]],
             scanned: list[EntryRow] | None = None,
-            unread: list[int] | None = None,
         ) -> None:
             super().__init__()
-            self.unread = unread or []
             self.epoch = epoch
             self.request = request
             self.count = count
             self.pages = pages
             self.scanned = scanned
 
-    class Counted(Message):
-        """The number of rows the log holds changed."""
+    class PagesRead(Message):
+        """Pages the screen asked for while scrolling; ``unread``: asked for, not read."""
 
-        def __init__(self, log: EntryLog, count: int, scanned: bool) -> None:
+        def __init__(self, epoch: int, pages: dict[int, list[EntryRow]], unread: list[int]) -> None:
             super().__init__()
-            self.log = log
-            self.count = count
-            self.scanned = scanned
+            self.epoch = epoch
+            self.pages = pages
+            self.unread = unread
+
+    class Counted(Message):
+        """The number of rows the log holds changed (``row_count`` has it)."""
 
     class Chosen(Message):
         """Enter (or a double click) on a row."""
@@ -192,7 +158,7 @@ class EntryLog(ScrollView, can_focus=True):
         self._following = True
         self._loaded_once = False
         self._layout_width = -1
-        self._layout = _Layout()
+        self._columns_now: list[_Column] = []
         self._dated = False
 
     # -- what the rest of the screen asks -------------------------------------------------
@@ -250,52 +216,20 @@ class EntryLog(ScrollView, can_focus=True):
     # feed triggers a reload when it answers again.
     @work(thread=True, exclusive=True, group="entry-log-reload", exit_on_error=False)
     def _read_all(self, epoch: int, request: int, log_filter: LogFilter, pages: list[int]) -> None:
-        if log_filter.text:
-            scanned = self._scan(log_filter)
-            self.post_message(self.Loaded(epoch, request, len(scanned), {}, scanned))
-            return
+        gate = self._rt.gate
         with self._rt.db.read() as session:
-            total = entries.count_entries(session, status=log_filter.status, gate=self._rt.gate)
+            if log_filter.text:
+                worker = get_current_worker()
+                scanned = log_source.search(session, gate, log_filter, lambda: worker.is_cancelled)
+                self.post_message(self.Reloaded(epoch, request, len(scanned), {}, scanned))
+                return
+            total = log_source.count(session, gate, log_filter)
             read = {
-                page: entries.newest_entries(
-                    session,
-                    page * PAGE_SIZE,
-                    PAGE_SIZE,
-                    status=log_filter.status,
-                    gate=self._rt.gate,
-                )
-                for page in pages
-                if page * PAGE_SIZE < total
+                number: log_source.page(session, gate, log_filter, number)
+                for number in pages
+                if number * PAGE_SIZE < total
             }
-        self.post_message(self.Loaded(epoch, request, total, read))
-
-    def _scan(self, log_filter: LogFilter) -> list[EntryRow]:
-        needle = log_filter.text.lower()
-        found: list[EntryRow] = []
-        worker = get_current_worker()
-        with self._rt.db.read() as session:
-            person_ids = people.ids_matching(session, log_filter.text)
-            if person_ids:
-                # People (by name, pinyin, number or class): the whole history, on an index.
-                return entries.newest_entries(
-                    session,
-                    0,
-                    SCAN_LIMIT,
-                    status=log_filter.status,
-                    gate=self._rt.gate,
-                    person_ids=person_ids,
-                )
-            # Anything else (a device, a reason, a visitor's name): the newest entries.
-            for offset in range(0, SCAN_LIMIT, SCAN_CHUNK):
-                if worker.is_cancelled:
-                    break
-                chunk = entries.newest_entries(
-                    session, offset, SCAN_CHUNK, status=log_filter.status, gate=self._rt.gate
-                )
-                found.extend(row for row in chunk if _matches(row, needle, person_ids))
-                if len(chunk) < SCAN_CHUNK:
-                    break
-        return found
+        self.post_message(self.Reloaded(epoch, request, total, read))
 
     @work(thread=True, exclusive=True, group="entry-log-pages", exit_on_error=False)
     def _read_pages(self, epoch: int, log_filter: LogFilter, pages: list[int]) -> None:
@@ -303,31 +237,29 @@ class EntryLog(ScrollView, can_focus=True):
         read: dict[int, list[EntryRow]] = {}
         try:
             with self._rt.db.read() as session:
-                for page in pages:
+                for number in pages:
                     if worker.is_cancelled:
                         break
-                    read[page] = entries.newest_entries(
-                        session,
-                        page * PAGE_SIZE,
-                        PAGE_SIZE,
-                        status=log_filter.status,
-                        gate=self._rt.gate,
-                    )
+                    read[number] = log_source.page(session, self._rt.gate, log_filter, number)
         finally:
             # Pages not read are asked for again the next time they are drawn.
-            self.post_message(self.Loaded(epoch, 0, None, read, unread=pages))
+            self.post_message(self.PagesRead(epoch, read, pages))
 
-    @on(Loaded)
-    def _on_loaded(self, message: Loaded) -> None:
+    @on(PagesRead)
+    def _on_pages_read(self, message: PagesRead) -> None:
         message.stop()
         if message.epoch != self._epoch:
             return
-        if message.count is None:
-            for page, rows in message.pages.items():
-                self._cache[page] = rows
-            self._loading.difference_update(message.unread)
-            if message.pages:
-                self.refresh()
+        for number, rows in message.pages.items():
+            self._cache[number] = rows
+        self._loading.difference_update(message.unread)
+        if message.pages:
+            self.refresh()
+
+    @on(Reloaded)
+    def _on_reloaded(self, message: Reloaded) -> None:
+        message.stop()
+        if message.epoch != self._epoch:
             return
         if message.request != self._last_request:
             return
@@ -357,7 +289,7 @@ class EntryLog(ScrollView, can_focus=True):
         if unchanged:
             # Something else changed (an engine heartbeat): nothing to redraw.
             return
-        self.post_message(self.Counted(self, self._count, message.scanned is not None))
+        self.post_message(self.Counted())
         self.refresh()
 
     def _row_at(self, index: int) -> EntryRow | None:
@@ -400,7 +332,7 @@ class EntryLog(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[_Column]:
         if width == self._layout_width:
-            return self._layout.columns
+            return self._columns_now
         status_width = max(cell_len(text.status_label(s)) for s in text.STATUS_LABELS)
         columns = [
             _Column("time", 14 if width >= 100 else 11 if self._dated else 8),
@@ -419,7 +351,7 @@ class EntryLog(ScrollView, can_focus=True):
             columns.append(_Column("detail", max(0, rest - 12)))
         else:
             columns.append(_Column("class", max(0, rest)))
-        self._layout = _Layout(columns)
+        self._columns_now = columns
         self._layout_width = width
         return columns
 

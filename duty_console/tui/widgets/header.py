@@ -1,4 +1,5 @@
-"""The header line: site, gate, local time, who is signed in, engine and device health."""
+"""The header line: site, gate, local time, who is signed in, overdue rechecks, engine and
+device health."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from duty_console.i18n import _
+from duty_console.tui.actions import live_state
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.live import LiveState
 from duty_console.tui.text import role_label
@@ -34,6 +36,7 @@ class ConsoleHeader(Horizontal):
         super().__init__()
         self.console_context = context
         self._minute = ""
+        self._overdue = -1
 
     def compose(self) -> ComposeResult:
         site = self.console_context.rt.settings.site
@@ -43,12 +46,14 @@ class ConsoleHeader(Horizontal):
             yield Label(_("gate {gate}").format(gate=site.gate), id="gate", markup=False)
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
+        yield Label("", id="overdue", classes="-bad", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#database").display = False
+        self.query_one("#overdue").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -64,8 +69,23 @@ class ConsoleHeader(Horizontal):
         if shown != self._minute:
             self._minute = shown
             self.query_one("#clock", Label).update(shown)
+        self._show_overdue()
+
+    def _show_overdue(self) -> None:
+        """How many fevers are past their recheck window, at any gate (redrawn on change)."""
+        live = live_state(self)
+        count = 0
+        if live is not None:
+            context = self.console_context
+            count = len(live.split(context.now(), context.rules)[1])
+        if count != self._overdue:
+            self._overdue = count
+            label = self.query_one("#overdue", Label)
+            label.update(_("recheck overdue {count}").format(count=count))
+            label.display = count > 0
 
     def _show_live(self, live: LiveState | None) -> None:
+        self._show_overdue()
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         if live is None:

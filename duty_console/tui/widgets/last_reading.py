@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from duty_console.domain.entries import EntryRow
+from duty_console.domain.screening import Rules
 from duty_console.i18n import _
 from duty_console.tui import text
 
@@ -33,9 +34,12 @@ class LastReading(Static):
 
     row: reactive[EntryRow | None] = reactive(None, layout=False, init=False)
 
-    def __init__(self, tz: tzinfo, *, id: str | None = None) -> None:
+    def __init__(self, tz: tzinfo, rules: Rules, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._tz = tz
+        self._rules = rules
+        # Open fevers by id: when a reading came during the rest, its fever's time.
+        self.fever_times: dict[int, datetime] = {}
 
     def on_mount(self) -> None:
         self._show(None)
@@ -52,10 +56,13 @@ class LastReading(Static):
             self.add_class("-empty")
             self.update(Text(_("No reading yet at this gate.")))
             return
-        self.add_class(f"-{row.status}")
+        unknown = text.is_unidentified(row) and row.status in ("normal", "recheck_normal")
+        # Nobody identified is never the green "may enter".
+        self.add_class("-invalid" if unknown else f"-{row.status}")
         shown = Text(no_wrap=True, overflow="ellipsis")
         temperature = text.temperature(row.temp_c)
-        advice = text.status_advice(row.status)
+        fever_at = self.fever_times.get(row.rest_of) if row.rest_of else None
+        advice = text.advice(row, self._rules, self._tz, fever_at)
         if row.reason:
             advice = _("{advice}: {reason}").format(
                 advice=advice, reason=text.reason_label(row.reason)
@@ -70,7 +77,7 @@ class LastReading(Static):
         shown.append(text.who(row), style="bold")
         if row.class_name:
             shown.append("  " + row.class_name)
-        if text.is_unidentified(row):
+        if text.is_unidentified(row) and not unknown:
             shown.append("  " + _("(pick the person)"))
         shown.append("\n")
         shown.append(text.clock_time(row.at, self._tz))

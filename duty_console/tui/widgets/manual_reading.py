@@ -1,4 +1,8 @@
-"""A contact (axillary) reading taken by hand, for a person: also how a fever is rechecked."""
+"""A reading taken by hand, for a person: a contact (axillary) thermometer or a hand-held IR gun.
+
+Also how a fever is rechecked (after the rest). The mode is asked, since each may have its own
+fever line; the reading then takes the one screening path (``domain.intake``).
+"""
 
 from __future__ import annotations
 
@@ -9,32 +13,39 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from duty_console.domain import entries
-from duty_console.domain.screening import FEVER, FEVER_CONFIRMED
+from duty_console.domain.screening import Mode
 from duty_console.errors import UserError
 from duty_console.i18n import _
 from duty_console.tui import text
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
+from duty_console.tui.widgets.mode_choice import ModeChoice
 from duty_console.tui.widgets.person_search import PersonChoice, PersonSearch
 
 
 class ManualReading(FormModal):
-    """Who (searched, or given for a recheck) and the temperature; Enter records it."""
+    """Who (searched, or given for a recheck), how it was measured, the temperature; Enter."""
 
-    def __init__(self, context: ConsoleContext, person: PersonChoice | None = None) -> None:
+    def __init__(
+        self, context: ConsoleContext, person: PersonChoice | None = None, *, recheck: bool = False
+    ) -> None:
         super().__init__(context)
         self._preset = person
+        # A recheck at the gate is an IR re-measure (the gun); the doctor's reading is axillary.
+        self._default_mode = Mode.MANUAL if recheck else Mode.CONTACT
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             if self._preset is None:
-                yield Label(_("Contact reading"), classes="title")
+                yield Label(_("Reading taken by hand"), classes="title")
                 yield Label(_("Person"), classes="field-label")
                 yield PersonSearch(self.context.rt.db, id="person")
             else:
-                yield Label(_("Recheck by contact thermometer"), classes="title")
+                yield Label(_("Recheck"), classes="title")
                 yield Label(self._preset.label, id="preset", markup=False)
+            yield Label(_("Measured with (1, 2)"), classes="field-label")
+            yield ModeChoice(self._default_mode, id="mode")
             yield Label(_("Temperature (for example 36.8)"), classes="field-label")
             yield Field(placeholder="36.8", id="temperature")
             yield self.error_label()
@@ -45,6 +56,15 @@ class ManualReading(FormModal):
             self.query_one(PersonSearch).focus_query()
         else:
             self.query_one("#temperature", Input).focus()
+
+    @property
+    def mode(self) -> Mode:
+        return self.query_one(ModeChoice).mode
+
+    @on(ModeChoice.Chosen)
+    def _mode_chosen(self, event: ModeChoice.Chosen) -> None:
+        event.stop()
+        self.query_one("#temperature", Input).focus()
 
     @property
     def person(self) -> PersonChoice | None:
@@ -76,24 +96,41 @@ class ManualReading(FormModal):
             self.fail(exc)
             return
         context = self.context
+        mode = self.mode
 
         def record(session: Session) -> Recorded:
-            entry = entries.record_manual_reading(
+            entry, _decision = entries.record_manual_reading(
                 session,
                 context.actor,
                 context.rules,
                 temp_c=temp_c,
                 person_id=person.person_id,
-                mode="contact",
+                mode=mode,
                 clock=context.clock,
             )
+            row = entries.EntryRow(
+                id=entry.id or 0,
+                at=entry.at,
+                gate=entry.gate,
+                device=entry.device,
+                person_id=entry.person_id,
+                name=person.name,
+                class_name=person.class_name,
+                temp_c=entry.temp_c,
+                mode=entry.mode,
+                status=entry.status,
+                reason=entry.reason,
+                visitor=False,
+                recheck_of=entry.recheck_of,
+                rest_of=entry.rest_of,
+                incident_id=entry.incident_id,
+            )
+            advice = text.advice(row, context.rules, context.tz)
             return Recorded(
-                _("Recorded {temp} for {who}: {status}.").format(
-                    temp=text.temperature(temp_c),
-                    who=person.short,
-                    status=text.status_label(entry.status),
+                _("Recorded {temp} for {who}: {advice}.").format(
+                    temp=text.temperature(entry.temp_c), who=person.short, advice=advice
                 ),
-                alarm=entry.status in (FEVER, FEVER_CONFIRMED),
+                alarm=row.rings,
             )
 
         self.write(record)

@@ -1,79 +1,127 @@
-"""Fevers awaiting their recheck, each with the time left in its recheck window."""
+"""Open fevers: resting, awaiting their recheck (with the time left), or recheck overdue.
+
+A fever never drops off: past its window it is *recheck overdue*, highlighted, until someone
+rechecks, refuses or closes it with a reason (DESIGN §3.6).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 from textual.widgets import Static
 
-from duty_console.domain.entries import EntryRow
+from duty_console.domain.entries import EntryRow, recheck_due, rest_until
+from duty_console.domain.screening import Rules
 from duty_console.i18n import _
 from duty_console.tui import text
 
-SHOWN = 4  # rows listed; the rest are counted
+SHOWN = 4  # rows listed in a short panel (80x24); the rest are counted
+ONE_LINE_WIDTH = 60  # narrower than this, each fever takes two lines
+
+
+def most_urgent(rows: tuple[EntryRow, ...], now: datetime, rules: Rules) -> EntryRow | None:
+    """The fever to recheck first: rested ones before resting ones, then the oldest."""
+    if not rows:
+        return None
+    return min(rows, key=lambda row: (now < rest_until(row, rules), row.at))
 
 
 class RecheckPrompt(Static):
-    """Hidden while nothing awaits a recheck. The countdown reads the injected clock."""
+    """Hidden while no fever is open. The countdowns read the injected clock."""
 
     DEFAULT_CSS = """
     RecheckPrompt {
         height: auto;
-        max-height: 7;
         padding: 0 2;
         background: $warning-muted;
         color: $foreground;
         display: none;
         &.-pending { display: block; }
-        &.-overdue { background: $error-muted; }
+        &.-overdue { background: $error; color: $text; }
     }
     """
 
-    def __init__(self, tz: tzinfo, recheck_within_s: int, *, id: str | None = None) -> None:
+    def __init__(self, tz: tzinfo, rules: Rules, gate: str, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._tz = tz
-        self._window = timedelta(seconds=recheck_within_s)
-        self._awaiting: tuple[EntryRow, ...] = ()
+        self._rules = rules
+        self._gate = gate
+        self._fevers: tuple[EntryRow, ...] = ()
         self._key = "r"
+        self._shown: Text | None = None
+        self._now: datetime | None = None
 
     @property
-    def awaiting(self) -> tuple[EntryRow, ...]:
-        return self._awaiting
+    def fevers(self) -> tuple[EntryRow, ...]:
+        return self._fevers
 
-    def most_urgent(self) -> EntryRow | None:
-        return min(self._awaiting, key=lambda row: row.at) if self._awaiting else None
+    def most_urgent(self, now: datetime) -> EntryRow | None:
+        return most_urgent(self._fevers, now, self._rules)
 
-    def show(self, awaiting: tuple[EntryRow, ...], now: datetime, key: str) -> None:
-        self._awaiting = awaiting
+    def show(self, fevers: tuple[EntryRow, ...], now: datetime, key: str) -> None:
+        self._fevers = fevers
         self._key = key
-        self.set_class(bool(awaiting), "-pending")
+        self.set_class(bool(fevers), "-pending")
         self.tick(now)
 
+    def on_resize(self) -> None:
+        if self._now is not None:
+            self._shown = None
+            self.tick(self._now)
+
+    def overdue(self, now: datetime) -> list[EntryRow]:
+        return [row for row in self._fevers if now >= recheck_due(row, self._rules)]
+
     def tick(self, now: datetime) -> None:
-        """Redraw the countdowns (the screen calls this once a second while any are pending)."""
-        if not self._awaiting:
+        """Redraw the countdowns (the screen calls this once a second while any are open)."""
+        self._now = now
+        if not self._fevers:
             return
-        rows = sorted(self._awaiting, key=lambda row: row.at)
-        lefts = [(row.at + self._window - now).total_seconds() for row in rows]
-        self.set_class(min(lefts) <= 0, "-overdue")
+        rules = self._rules
+        rows = sorted(self._fevers, key=lambda row: (now < recheck_due(row, rules), row.at))
+        overdue = len(self.overdue(now))
+        self.set_class(overdue > 0, "-overdue")
         shown = Text(no_wrap=True, overflow="ellipsis")
-        shown.append(
-            _("Awaiting recheck: {count} (press {key} to recheck)").format(
-                count=len(rows), key=self._key
-            ),
-            style="bold",
+        title = _("Awaiting recheck: {count} (press {key} to recheck)").format(
+            count=len(rows), key=self._key
         )
-        for row, left in list(zip(rows, lefts, strict=True))[:SHOWN]:
-            shown.append("\n")
-            due = (
-                _("recheck overdue")
-                if left <= 0
-                else _("{left} left").format(left=text.countdown(left))
+        if overdue:
+            title = _("Recheck overdue: {overdue} of {count} (press {key} to recheck)").format(
+                overdue=overdue, count=len(rows), key=self._key
             )
+        shown.no_wrap = not (0 < self.content_region.width < ONE_LINE_WIDTH)
+        shown.append(title, style="bold")
+        two_lines = 0 < self.content_region.width < ONE_LINE_WIDTH
+        room = self.screen.size.height if self.is_attached else 0
+        fits = SHOWN if not two_lines else max(SHOWN, (room - 12) // 2)
+        for row in rows[:fits]:
+            shown.append("\n")
+            rested = rest_until(row, rules)
+            left = (recheck_due(row, rules) - now).total_seconds()
+            if now < rested:
+                state = _("let them rest, recheck at {time} ({left})").format(
+                    time=text.clock_time(rested, self._tz),
+                    left=text.countdown((rested - now).total_seconds()),
+                )
+            elif left <= 0:
+                state = _("recheck overdue since {time}").format(
+                    time=text.clock_time(recheck_due(row, rules), self._tz)
+                )
+            else:
+                state = _("{left} left").format(left=text.countdown(left))
+            where = f"  {text.who(row)}  {row.class_name}".rstrip()
+            if row.gate != self._gate:
+                where += "  " + _("gate {gate}").format(gate=row.gate)
             shown.append(f"{text.temperature(row.temp_c)}  ")
-            shown.append(due, style="bold")
-            shown.append(f"  {text.who(row)}  {row.class_name}".rstrip())
-        if len(rows) > SHOWN:
-            shown.append("\n" + _("and {count} more").format(count=len(rows) - SHOWN))
-        self.update(shown)
+            if two_lines:
+                shown.append(where.lstrip() + "\n  ")
+                shown.append(state, style="bold")
+            else:
+                shown.append(state, style="bold")
+                shown.append(where)
+        if len(rows) > fits:
+            shown.append("\n" + _("and {count} more").format(count=len(rows) - fits))
+        if shown != self._shown:
+            self._shown = shown
+            self.update(shown)

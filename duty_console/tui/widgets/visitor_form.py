@@ -15,6 +15,7 @@ from duty_console.i18n import N_, _
 from duty_console.tui import text
 from duty_console.tui.widgets.field import Field
 from duty_console.tui.widgets.form import FormModal, Recorded
+from duty_console.tui.widgets.mode_choice import ModeChoice
 
 FIELDS = (
     ("name", N_("Name")),
@@ -36,6 +37,9 @@ class VisitorForm(FormModal):
         with Vertical(id="form"):
             yield Label(_("Register a visitor"), classes="title")
             for field_id, label in FIELDS:
+                if field_id == "temperature":
+                    yield Label(_("Measured with (1, 2)"), classes="field-label")
+                    yield ModeChoice(id="mode")
                 yield Label(_(label), classes="field-label")
                 yield Field(id=field_id)
             yield self.error_label()
@@ -52,10 +56,17 @@ class VisitorForm(FormModal):
         event.stop()
         ids = [field_id for field_id, _label in FIELDS]
         current = ids.index(event.input.id or "name")
-        if current + 1 < len(ids):
+        if ids[current + 1 : current + 2] == ["temperature"]:
+            self.query_one(ModeChoice).focus()
+        elif current + 1 < len(ids):
             self.query_one(f"#{ids[current + 1]}", Input).focus()
         else:
             self.action_submit()
+
+    @on(ModeChoice.Chosen)
+    def _mode_chosen(self, event: ModeChoice.Chosen) -> None:
+        event.stop()
+        self.query_one("#temperature", Input).focus()
 
     def action_submit(self) -> None:
         context = self.context
@@ -67,6 +78,7 @@ class VisitorForm(FormModal):
             return
         name, phone = self.value("name"), self.value("phone")
         reason, host = self.value("reason"), self.value("host")
+        mode = self.query_one(ModeChoice).mode
 
         def register(session: Session) -> Recorded:
             _visitor, entry = entries.register_visitor(
@@ -78,6 +90,7 @@ class VisitorForm(FormModal):
                 reason=reason,
                 host=host,
                 temp_c=temp_c,
+                mode=mode,
                 clock=context.clock,
             )
             if entry.status == DENIED:

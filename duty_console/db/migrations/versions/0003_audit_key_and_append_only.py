@@ -1,7 +1,7 @@
 """the audit chain keyed (HMAC), purgeable content, append-only triggers
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 15:00:00
 
 Adds ``audit.content_hash`` (SHA-256 of target and details, what the MAC covers, so purge can
@@ -9,8 +9,6 @@ blank old personal data) and ``audit.purged``; re-seals an existing chain with t
 the migration (``init`` passes the audit key), after checking it the old way, unkeyed; a chain
 already broken is left as it is, for ``audit verify`` to report. Then triggers refuse every
 DELETE and every UPDATE except purge's blanking of target and details.
-
-(Branch note: revises 0001 on this branch; when 0002 lands first, point ``down_revision`` there.)
 """
 
 import hashlib
@@ -23,7 +21,7 @@ from alembic import op
 from duty_console.db.types import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
