@@ -90,14 +90,21 @@ def _watches(session: Session, cutoff: datetime) -> int:
 
 
 def _entries(session: Session, cutoff: datetime) -> int:
-    # An incident that stays (open, or closed within the period) keeps its entry.
-    kept = select(Incident.entry_id).where(col(Incident.entry_id).is_not(None))
-    old = select(Entry.id).where(col(Entry.at) < cutoff, col(Entry.id).not_in(kept))
+    # An incident that stays (open, or closed within the period) keeps its entries: the one
+    # that opened it and those its steps record (the reading, the recheck, the doctor's).
+    kept_by_incidents = select(Incident.entry_id).where(col(Incident.entry_id).is_not(None))
+    kept_by_steps = select(IncidentStep.entry_id).where(col(IncidentStep.entry_id).is_not(None))
+    old = select(Entry.id).where(
+        col(Entry.at) < cutoff,
+        col(Entry.id).not_in(kept_by_incidents),
+        col(Entry.id).not_in(kept_by_steps),
+    )
     ids = list(session.exec(old))
     if not ids:
         return 0
-    # Entries that rechecked an old entry lose the link, not their own record.
+    # Entries that rechecked an old entry, or repeated it during the rest, lose the link only.
     session.execute(update(Entry).where(col(Entry.recheck_of).in_(ids)).values(recheck_of=None))
+    session.execute(update(Entry).where(col(Entry.rest_of).in_(ids)).values(rest_of=None))
     return _rowcount(session.execute(delete(Entry).where(col(Entry.id).in_(ids))))
 
 

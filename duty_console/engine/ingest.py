@@ -141,6 +141,8 @@ class Writer(threading.Thread):
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
         self._stopping = threading.Event()
+        # Whether the measurement being screened already has its entry (see _screen_one).
+        self._own_row_written = False
         for state in devices.values():
             if state.role == "thermometer" and state.trigger is None:
                 state.trigger = make_trigger(state.profile, state.name)
@@ -372,7 +374,7 @@ class Writer(threading.Thread):
         Database errors go up (the group is retried); anything else costs this measurement its
         screening, not the writer its life.
         """
-        written = len(inserted)
+        self._own_row_written = False
         try:
             return self._screen(session, m, rows, inserted)
         except SQLAlchemyError:
@@ -380,7 +382,7 @@ class Writer(threading.Thread):
         except Exception as exc:
             self.stats.unreadable += 1
             log.exception("measurement %r could not be screened", m)
-            if len(inserted) != written:
+            if self._own_row_written:
                 return None  # its entry is already written; what failed came after
             return {
                 **self._row(m, None, f"not screened: {type(exc).__name__}"[:64]),
@@ -427,6 +429,7 @@ class Writer(threading.Thread):
             self._insert(session, rows, inserted)
             rows.clear()
             self._insert(session, [row], inserted)
+            self._own_row_written = True
             self._after(session, decision, inserted[-1][0])
             return None
         return row

@@ -65,13 +65,13 @@ def test_text_that_got_in_before_is_stripped_on_the_way_out(
         person.class_name = f"七年级1班{OSC52}"
         person.name = "\u202e张三明"
         session.add(person)
-        entry = entries.record_manual_reading(
+        entry, _decision = entries.record_manual_reading(
             session, duty_actor, Rules(), temp_c=36.5, person_id="S1001"
         )
     with db.read() as session:
-        row = entries.entry_row(session, entry.id or 0)
+        row = entries.newest_entries(session, 0, 1)[0]
         found = people.search(session, "S1001")
-    assert row is not None
+    assert row.id == entry.id
     assert row.class_name == "七年级1班]52;c;ZWNobyBoYWNrZWQ="
     assert row.name == "张三明"
     assert "\x1b" not in row.class_name and "\x07" not in row.class_name

@@ -116,9 +116,9 @@ def test_purge_after_a_confirmed_fever_deletes_every_trace_and_the_chain_verifie
     assert counts["incidents"] == 1
     assert counts["isolation_stays"] == 1
     assert counts["watch_entries"] == 1
-    # S1001's fever and its recheck go; S1002's confirmed fever stays with its open incident.
-    assert counts["entries"] == 3
-    assert count(history, "entry") == before_entries - 3
+    # S1001's fever and its recheck go; S1002's stay with the open incident whose steps they are.
+    assert counts["entries"] == 2
+    assert count(history, "entry") == before_entries - 2
     assert count(history, "incident") == 1
     assert count(history, "incident_step") == 10  # the open incident's own
     assert count(history, "isolation_stay") == 0 and count(history, "watch_entry") == 0
