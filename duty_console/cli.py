@@ -204,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    return []
+    from duty_console import cli_rooms, cli_timers
+
+    return [cli_timers.register, cli_rooms.register]
 
 
 def _refuse_under_sudo(args: argparse.Namespace) -> None:

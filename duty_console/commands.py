@@ -29,6 +29,7 @@ from duty_console.runtime import (
     mapped_staff_id,
     open_runtime,
     runs_as_owner,
+    timers_schedule,
 )
 
 
@@ -186,6 +187,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             tz=tz,
             now=rt.clock.now(),
             rules=rt.rules,
+            timers_schedule=timers_schedule(rt),
         )
     viewer = _viewer(rt)
     if viewer is None or not can(viewer, "people.view"):
@@ -217,6 +219,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"{label}: {f['temp_c']} {f['person_id'] or 'unidentified'} at {f['at']} "
                 f"(gate {f['gate']}, entry {f['entry_id']}, due {f['due_at']})"
             )
+    states = [t["state"] for t in snap["timers"]]
+    print(
+        f"Timers: {states.count('overdue')} overdue, {states.count('due')} due, "
+        f"{states.count('running')} running, {states.count('ok')} ok"
+    )
     for r in snap["rooms"]:
         who = " ".join(r["occupants"]) or (
             f"({r['occupant_count']} in it)" if r.get("occupant_count") else ""

@@ -118,6 +118,74 @@ class AuditSettings(_Section):
     )
 
 
+class IncidentSettings(_Section):
+    escalate_min: int = Field(
+        default=10,
+        ge=1,
+        le=1440,
+        description="an overdue step nobody acknowledged escalates one role up after this long",
+    )
+
+
+def _local_time(value: str) -> str:
+    """'9:00' or '09:00' → '09:00'; anything else is refused."""
+    hh, sep, mm = value.partition(":")
+    if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2):
+        raise ValueError(f"a local time like 09:00, not {value!r}")
+    h, m = int(hh), int(mm)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ValueError(f"a local time like 09:00, not {value!r}")
+    return f"{h:02d}:{m:02d}"
+
+
+class TimersSettings(_Section):
+    """Disinfection and ventilation timers (the schedules are in data/defaults/areas.toml)."""
+
+    realert_min: int = Field(
+        default=15, ge=1, le=1440, description="An overdue task alerts again this often"
+    )
+    ventilation_reminders: list[str] = Field(
+        default_factory=lambda: ["09:00", "13:00", "17:00"],
+        min_length=1,
+        description="Local times by which the day's next airing should have started",
+    )
+    shift_changes: list[str] = Field(
+        default_factory=lambda: ["08:00", "20:00"],
+        description="Local times of the gate's shift changes (the booth is disinfected at each)",
+    )
+    trip_ends: list[str] = Field(
+        default_factory=lambda: ["08:00", "17:30"],
+        description="Local times the school bus ends a trip (it is disinfected after each)",
+    )
+    event_grace_min: int = Field(
+        default=30,
+        ge=1,
+        le=720,
+        description="An event-triggered disinfection (shift change, trip, after use) is overdue "
+        "this long after the event; one done this long before a shift change counts for it",
+    )
+    anchor_date: str = Field(
+        default="2026-09-01",
+        description="The day every-N-hours disinfection schedules count from (no drift)",
+    )
+
+    @field_validator("ventilation_reminders", "shift_changes", "trip_ends")
+    @classmethod
+    def _times(cls, values: list[str]) -> list[str]:
+        return sorted(_local_time(v) for v in values)
+
+    @field_validator("anchor_date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        from datetime import date
+
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"a date like 2026-09-01, not {value!r}") from exc
+        return value
+
+
 class DeviceSettings(_Section):
     name: str
     role: Literal["thermometer", "id-reader"]
@@ -156,6 +224,8 @@ class Settings(_Section):
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    timers: TimersSettings = Field(default_factory=TimersSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)

@@ -17,20 +17,22 @@ import tempfile
 import threading
 import time
 import tomllib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from devices.simulator import Simulator, open_pty
+from duty_console import simulated_gate
 from duty_console.config import parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.db.models import Entry, Person, Staff
+from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff
 from duty_console.domain import defaults, people
 from duty_console.domain import staff as staff_service
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.actors import Actor, system_actor
-from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
 from duty_console.engine.runner import Engine
@@ -90,6 +92,7 @@ def prepare_database(db: Database, gate: str) -> None:
                 )
         if session.exec(select(Entry).limit(1)).first() is None:
             _earlier_fever(session, gate)
+    seed_timers(db, gate)
 
 
 def _earlier_fever(session: Session, gate: str) -> None:
@@ -116,6 +119,71 @@ def _earlier_fever(session: Session, gate: str) -> None:
     )
 
 
+DEMO_CLEANER = "T001"
+DEMO_OVERDUE = "CAN"  # the canteen was missed: one overdue disinfection to show the alerts
+DEMO_AIRING = "C7-1"  # windows open twelve minutes ago: a countdown running
+
+
+def seed_timers(db: Database, gate: str, now: datetime | None = None) -> None:
+    """A realistic morning for the Timers view, relative to now (only into an empty history):
+    every area disinfected on time but the canteen, the day's airings done so far, the booth
+    cleaned at the last shift change, the bus after its last trip, and one airing running."""
+    now = now or datetime.now(UTC)
+    sched = timers_domain.Schedule()
+    with db.read() as session:
+        if session.exec(select(DisinfectionRecord.id).limit(1)).first() is not None:
+            return
+        staff = staff_service.get(session, DEMO_CLEANER)
+        timers = timers_domain.compute_timers(session, now, sched)
+    actor = staff_service.actor_for(staff, gate, "demo")
+    midnight = sched.at_local(sched.local_day(now))
+    clock = ManualClock(now)
+
+    def at(when: datetime) -> ManualClock:
+        clock.advance((min(when, now) - clock.now()).total_seconds())
+        return clock
+
+    running_from = now - timedelta(minutes=12)
+    with db.write() as session:
+        for timer in sorted(timers, key=lambda x: (x.kind, x.area_code)):
+            if timer.kind == timers_domain.DISINFECTION and timer.area_code != DEMO_OVERDUE:
+                if timer.trigger == timers_domain.TRIGGER_AFTER_USE:
+                    continue
+                if timer.trigger == timers_domain.TRIGGER_SHIFT_CHANGE:
+                    event, _next = sched.events_around(now, sched.shift_changes)
+                    done = (event or now) - timedelta(minutes=5)
+                elif timer.trigger == timers_domain.TRIGGER_AFTER_TRIP:
+                    event, _next = sched.events_around(now, sched.trip_ends)
+                    done = (event or now) + timedelta(minutes=10)
+                else:
+                    done = max(midnight + timedelta(minutes=5), now - timedelta(minutes=90))
+                # The booth's thermometers and card reader are wiped with alcohol.
+                booth = timer.trigger == timers_domain.TRIGGER_SHIFT_CHANGE
+                timers_domain.record_disinfection(
+                    session,
+                    actor,
+                    timer.area_code,
+                    concentration="75%" if booth else "500",
+                    clock=at(done),
+                )
+            elif timer.kind == timers_domain.VENTILATION:
+                for reminder in sched.ventilation_times(sched.local_day(now), 3):
+                    # Opened just before the reminder, closed after the 30 minutes: it counts
+                    # from the moment the reminder would turn overdue.
+                    start = reminder - timedelta(minutes=2)
+                    end = reminder + timedelta(minutes=30)
+                    if timer.area_code == DEMO_AIRING and end > running_from:
+                        continue
+                    if end <= now:
+                        timers_domain.start_ventilation(
+                            session, actor, timer.area_code, clock=at(start)
+                        )
+                        timers_domain.stop_ventilation(
+                            session, actor, timer.area_code, sched=sched, clock=at(end)
+                        )
+        timers_domain.start_ventilation(session, actor, DEMO_AIRING, clock=at(running_from))
+
+
 class Arrivals(threading.Thread):
     """Students arriving at the gate: card, then the thermometer; fevers get a recheck."""
 
@@ -136,6 +204,16 @@ class Arrivals(threading.Thread):
         self.mean_gap_s = mean_gap_s
         self.stop_event = threading.Event()
         self._rechecks: list[tuple[float, str]] = []  # (monotonic due time, card)
+        self._drills: list[tuple[float, str]] = []  # (monotonic due time, card) for drills
+        self._lock = threading.Lock()
+
+    def drill_fever(self, card: str) -> None:
+        """A drill's simulated fever: this card now with a fever, rechecked (still a fever) after
+        the rest, so the gate confirms it as on the day."""
+        now = time.monotonic()
+        with self._lock:
+            self._drills.append((now, card))
+            self._drills.append((now + 65.0, card))
 
     def _arrive(self, card: str, temp: float | None) -> None:
         self.reader.present_card(card)
@@ -157,6 +235,13 @@ class Arrivals(threading.Thread):
         arrivals = 0
         while not self.stop_event.wait(self.rng.uniform(0.5, 1.5) * self.mean_gap_s):
             now = time.monotonic()
+            with self._lock:
+                drills = [d for d in self._drills if d[0] <= now]
+                if drills:
+                    self._drills.remove(drills[0])
+            if drills:
+                self._arrive(drills[0][1], round(self.rng.uniform(37.8, 38.6), 1))
+                continue
             due = [r for r in self._rechecks if r[0] <= now]
             if due:
                 # Back from the shade for the recheck, after the rest and inside the window.
@@ -264,9 +349,11 @@ class Demo:
             cards, thermometer, reader, seed=self.seed, mean_gap_s=self.mean_gap_s
         )
         self.arrivals.start()
+        simulated_gate.register(self.arrivals.drill_fever)
         return rt, staff_service.actor_for(officer, self.gate, "demo")
 
     def close(self) -> None:
+        simulated_gate.register(None)
         if self.arrivals is not None:
             self.arrivals.stop_event.set()
         if self.engine is not None:

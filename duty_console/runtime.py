@@ -15,6 +15,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
+from duty_console.domain.timers import Schedule
 from duty_console.errors import ConfigError, PermissionDenied
 from duty_console.identity import sudo_user, unix_user
 from duty_console.keys import audit_key_path, load_audit_key
@@ -44,6 +45,11 @@ class Runtime:
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""
         return Rules(**self.settings.screening.rules_values())  # type: ignore[arg-type]
+
+
+def timers_schedule(rt: Runtime) -> Schedule:
+    """The disinfection and ventilation schedule rules of the config's [timers]."""
+    return Schedule.from_settings(rt.settings.timers, rt.settings.site.tz)
 
 
 def open_runtime(

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from duty_console.db.models import Entry, Incident
+from duty_console.domain import walkthrough
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.incidents import attach_reading, open_from_fever
@@ -51,6 +52,9 @@ def after_insert(
     if decision.recheck_of is not None:
         resolve_fever(session, decision.recheck_of, entry.at, entry.created_by, RESOLVED_RECHECKED)
     if decision.opens_incident and entry.person_id:
+        # A drill's simulated fever belongs to the drill, not to a real incident.
+        if walkthrough.drill_for(session, entry) is not None:
+            return None
         return open_from_fever(session, actor, entry.person_id, entry, clock=clock)
     if decision.incident_id is not None:
         attach_reading(session, entry)

@@ -24,8 +24,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "incident.open": ALL_STAFF | {"system"},
     "incident.step": ALL_STAFF,
     "incident.close": LEADS,
+    "incident.cluster": frozenset({"officer", "admin"}),
     "hygiene.record": ALL_STAFF,
     "room.manage": ALL_STAFF,
+    "alert.manage": ALL_STAFF | {"system"},
+    "alert.acknowledge": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
     # Closing the console at the gate PC (others sign out: the next person gets the sign-in
     # screen, never the shell behind it). Over SSH everyone may leave.

@@ -1,11 +1,12 @@
 """Deleting old personal health data from every table that holds it, itself an audited act.
 
 What goes, for records older than the cutoff (DESIGN §5), in an order no foreign key can stop:
-ended isolation stays; incidents closed before it (their steps and notes with them, and any
-ended stay they led to); ended watches; entries (but not those a remaining incident points at:
-the incident needs them) and visitors; then the target and details of old audit records are
-blanked (their content hash stays in the chain, which still verifies). With SQLite the deleted
-pages are overwritten (``secure_delete``), and the caller vacuums the file afterwards.
+ended isolation stays; incidents closed before it (their steps, step notes and timeline notes
+with them, and any ended stay they led to); resolved alerts; ended watches; entries (but not
+those a remaining incident points at: the incident needs them) and visitors; then the target and
+details of old audit records are blanked (their content hash stays in the chain, which still
+verifies). With SQLite the deleted pages are overwritten (``secure_delete``), and the caller
+vacuums the file afterwards.
 
 Another area with personal records adds one :class:`PurgeStep` to ``STEPS``.
 """
@@ -20,8 +21,10 @@ from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import (
+    Alert,
     Entry,
     Incident,
+    IncidentNote,
     IncidentStep,
     IsolationStay,
     Visitor,
@@ -55,6 +58,7 @@ def _incidents(session: Session, cutoff: datetime) -> int:
     if not ids:
         return 0
     session.execute(delete(IncidentStep).where(col(IncidentStep.incident_id).in_(ids)))
+    session.execute(delete(IncidentNote).where(col(IncidentNote.incident_id).in_(ids)))
     # A stay still open keeps its person in the room; it only loses the link to the incident.
     session.execute(
         delete(IsolationStay).where(
@@ -108,6 +112,17 @@ def _entries(session: Session, cutoff: datetime) -> int:
     return _rowcount(session.execute(delete(Entry).where(col(Entry.id).in_(ids))))
 
 
+def _alerts(session: Session, cutoff: datetime) -> int:
+    # A resolved alert's parameters may name a person or carry a temperature.
+    return _rowcount(
+        session.execute(
+            delete(Alert).where(
+                col(Alert.resolved_at).is_not(None), col(Alert.resolved_at) < cutoff
+            )
+        )
+    )
+
+
 def _visitors(session: Session, cutoff: datetime) -> int:
     old = select(Visitor.id).where(col(Visitor.at) < cutoff)
     session.execute(update(Entry).where(col(Entry.visitor_id).in_(old)).values(visitor_id=None))
@@ -121,6 +136,7 @@ STEPS: list[PurgeStep] = [
     PurgeStep("watch_entries", _watches),
     PurgeStep("entries", _entries),
     PurgeStep("visitors", _visitors),
+    PurgeStep("alerts", _alerts),
     PurgeStep("audit_details", audit.purge_details),
 ]
 

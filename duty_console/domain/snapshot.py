@@ -8,69 +8,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from duty_console.db.models import (
-    Incident,
-    IncidentStep,
-    IsolationRoom,
-    IsolationStay,
-    Shift,
-    Staff,
-)
-from duty_console.domain import health
+from duty_console.db.models import Incident, Shift, Staff
+from duty_console.domain import clusters, health
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import fever_status
+from duty_console.domain.rooms import rooms_status
 from duty_console.domain.screening import Rules
+from duty_console.domain.walkthrough import incidents_status
 
 
 def _iso(value: datetime | None, tz: Any) -> str | None:
     return None if value is None else value.astimezone(tz).isoformat(timespec="seconds")
-
-
-def rooms(session: Session) -> list[dict[str, Any]]:
-    out = []
-    for room in session.exec(select(IsolationRoom).order_by(col(IsolationRoom.code))):
-        occupants = list(
-            session.exec(
-                select(IsolationStay.person_id).where(
-                    IsolationStay.room_code == room.code, col(IsolationStay.left_at).is_(None)
-                )
-            )
-        )
-        out.append(
-            {
-                "name": room.name_en,
-                "name_zh": room.name_zh,
-                "code": room.code,
-                "state": room.state,
-                "occupants": occupants,
-            }
-        )
-    return out
-
-
-def incidents(session: Session, now: datetime) -> list[dict[str, Any]]:
-    out = []
-    stmt = select(Incident).where(Incident.state == "open").order_by(col(Incident.id))
-    for inc in session.exec(stmt):
-        steps = list(session.exec(select(IncidentStep).where(IncidentStep.incident_id == inc.id)))
-        done = sum(1 for s in steps if s.done_at is not None or s.skipped)
-        overdue = sum(
-            1
-            for s in steps
-            if s.done_at is None and not s.skipped and s.due_at is not None and s.due_at < now
-        )
-        out.append(
-            {
-                "id": inc.id,
-                "playbook": inc.playbook_key,
-                "drill": inc.drill,
-                "state": inc.state,
-                "person_id": inc.person_id,
-                "steps_total": len(steps),
-                "steps_done": done,
-                "overdue_steps": overdue,
-            }
-        )
-    return out
 
 
 def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -93,6 +41,7 @@ def snapshot(
     tz: Any,
     now: datetime,
     rules: Rules | None = None,
+    timers_schedule: timers_domain.Schedule | None = None,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -119,10 +68,12 @@ def snapshot(
             "holder": engine.holder,
         },
         "devices": devices,
-        # Timers arrive with the timers issue; the key is here so scripts can rely on it.
-        "timers": [],
-        "rooms": rooms(session),
-        "incidents": incidents(session, now),
+        "timers": timers_domain.status_timers(
+            session, now, timers_schedule or timers_domain.Schedule(tz=tz)
+        ),
+        "rooms": rooms_status(session),
+        "incidents": incidents_status(session, now),
+        "cluster_proposals": clusters.proposals_status(session, now, tz),
         "on_duty": on_duty(session, now),
         **fever_status(session, now, rules or Rules(), tz),
     }
@@ -141,6 +92,8 @@ def without_people(snap: dict[str, Any]) -> dict[str, Any]:
 def count_open_incidents(session: Session) -> int:
     return int(
         session.exec(
-            select(func.count()).select_from(Incident).where(Incident.state == "open")
+            select(func.count())
+            .select_from(Incident)
+            .where(Incident.state == "open", col(Incident.drill).is_(False))
         ).one()
     )

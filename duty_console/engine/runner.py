@@ -13,14 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from devices.profile import ProfileError, load_profile
 from devices.transport import PortReader
 from duty_console.config import DeviceSettings
+from duty_console.domain import walkthrough
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
+from duty_console.engine.scheduler import add_timer_jobs
 from duty_console.errors import ConfigError
 from duty_console.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
+ESCALATION_CHECK_S = 30.0
 
 
 def device_states(
@@ -81,6 +84,15 @@ class Engine:
                 max_instances=1,
                 coalesce=True,
             )
+            self.scheduler.add_job(
+                self._escalate,
+                "interval",
+                seconds=ESCALATION_CHECK_S,
+                id="incident-escalation",
+                max_instances=1,
+                coalesce=True,
+            )
+            add_timer_jobs(self.scheduler, self.rt)
             self.scheduler.start()
         except BaseException:
             self.stop()
@@ -105,6 +117,20 @@ class Engine:
                 threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
         except SQLAlchemyError as exc:
             log.warning("heartbeat failed: %s", exc)
+
+    def _escalate(self) -> None:
+        """Overdue steps nobody acknowledged move up a role, even with no console open."""
+        try:
+            with self.rt.db.write() as session:
+                walkthrough.escalate_overdue(
+                    session,
+                    self.rt.clock.now(),
+                    escalate_min=self.rt.settings.incidents.escalate_min,
+                    gate=self.gate,
+                    clock=self.rt.clock,
+                )
+        except SQLAlchemyError as exc:
+            log.warning("escalation check failed: %s", exc)
 
     def stop(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 
 from textual import events, on, work
@@ -34,7 +35,7 @@ from textual.worker import get_current_worker
 from duty_console.db.feed import ChangeFeed
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import Clock
-from duty_console.i18n import N_, _, set_language
+from duty_console.i18n import N_, _, language, plain, set_language
 from duty_console.runtime import Runtime
 from duty_console.tui import keys
 from duty_console.tui.actions import ActionScreen
@@ -43,9 +44,13 @@ from duty_console.tui.keys import bound_key, translate_bindings
 from duty_console.tui.live import LiveState, read_live_state
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
+from duty_console.tui.screens.incidents import IncidentsScreen
 from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.rooms import RoomsScreen
 from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.timers import TimersScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
+from duty_console.tui.text import role_label
 from duty_console.tui.views import VIEWS, view_label
 from duty_console.tui.widgets.form import FormModal
 from duty_console.tui.widgets.person_search import PersonSearch
@@ -53,6 +58,9 @@ from duty_console.tui.widgets.person_search import PersonSearch
 # The views that are built: name (VIEWS) → its screen, made with the console's context.
 VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "gate": GateScreen,
+    "rooms": RoomsScreen,
+    "incidents": IncidentsScreen,
+    "timers": TimersScreen,
 }
 
 
@@ -178,6 +186,9 @@ class DutyConsoleApp(App[int]):
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._seen_id: int | None = None
+        # (incident, step, round) of the overdue-step alerts this console has rung for.
+        self.alerted: set[tuple[int, int, int]] = set()
+        self._alert_seen: datetime | None = None
         self._history: list[str] = []
         self._tty_fd: int | None = None
 
@@ -286,9 +297,12 @@ class DutyConsoleApp(App[int]):
         state = message.state
         if self.database_problem:
             self.database_problem = ""
-        if self._seen_id is not None and state.is_new_fever(self._seen_id):
+        new_fever = self._seen_id is not None and state.is_new_fever(self._seen_id)
+        if new_fever or self._rings_for_alert(state):
             self.bell()
+        self._alert_seen = state.alert_newest or self._alert_seen
         self._seen_id = max(self._seen_id or 0, state.latest_id)
+        self._ring_for_overdue_steps(state)
         self.live = state
         if message.changed:
             self.data_generation += 1
@@ -297,6 +311,39 @@ class DutyConsoleApp(App[int]):
         """Nobody with a fever disappears: an overdue recheck rings again until handled."""
         if self.live is not None and self.live.split(self.clock.now(), self.rules)[1]:
             self.bell()
+
+    def _ring_for_overdue_steps(self, state: LiveState) -> None:
+        """An overdue step alerts here, and again each round, until someone acknowledges it."""
+        fresh = [a for a in state.alerts if a.key not in self.alerted]
+        if not fresh or self.context is None:
+            return
+        self.alerted.update(a.key for a in fresh)
+        self.bell()
+        zh = language() == "zh_CN"
+        for a in fresh[:3]:
+            drill = _("(DRILL)") + " " if a.drill else ""
+            self.notify(
+                _(
+                    "{drill}Incident {id}, step {n} overdue by {minutes} min: {title} ({role})"
+                ).format(
+                    drill=drill,
+                    id=a.incident_id,
+                    n=a.n,
+                    minutes=a.minutes_over,
+                    title=plain(a.title_zh if zh else a.title_en),
+                    role=role_label(a.role),
+                ),
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
+    def _rings_for_alert(self, state: LiveState) -> bool:
+        """An alert was raised or re-alerted since the last read (not at start: old news)."""
+        newest = state.alert_newest
+        if newest is None or self._seen_id is None:
+            return False
+        return self._alert_seen is None or newest > self._alert_seen
 
     @on(DatabaseFailed)
     def _database_failed(self, message: DatabaseFailed) -> None:

@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from duty_console.domain import entries, health
+from duty_console.domain import alerts, entries, health, walkthrough
+from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import Rules
-from duty_console.runtime import Runtime
+from duty_console.runtime import Runtime, timers_schedule
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class LiveState:
     engine_alive: bool
     devices_online: int
     devices_total: int
+    # Overdue incident steps nobody acknowledged (every console rings for them).
+    alerts: tuple[walkthrough.Alert, ...] = field(default=())
+    # Timers and alerts (every console, whichever view): overdue tasks, and the newest time an
+    # alert was raised or re-alerted (the console rings when it moves forward).
+    timers_overdue: int = 0
+    alerts_active: int = 0
+    alert_newest: datetime | None = None
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -45,4 +53,18 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-    return LiveState(latest, newest, fevers, engine.alive, online, total)
+        step_alerts = tuple(walkthrough.alerts(session, now))
+        overdue = timers_domain.overdue_count(session, now, timers_schedule(rt))
+        mark = alerts.alert_mark(session)
+    return LiveState(
+        latest,
+        newest,
+        fevers,
+        engine.alive,
+        online,
+        total,
+        step_alerts,
+        timers_overdue=overdue,
+        alerts_active=mark.unacknowledged,
+        alert_newest=mark.newest,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,12 +25,22 @@ def test_status_json_has_the_contracted_keys_with_live_values(db: Database, tmp_
     cfg = write_config(tmp_path, db, ir.link, card.link, "frame")
     before = json.loads(run("status", "--format", "json", "--config", str(cfg)).stdout)
     assert before["engine"]["alive"] is False
+    streaming = threading.Event()
     serve = subprocess.Popen([*CLI, "serve", "--config", str(cfg)], stderr=subprocess.PIPE)
     try:
         assert wait_for(lambda: engine_alive(db), timeout=15)
         time.sleep(0.5)  # its readers open the ports
         ir.write(mlx_line(36.5) + b"\x00garbage\xff\r\n")
         assert wait_for(lambda: len(entries(db)) == 1, timeout=15)
+
+        # The thermometer keeps streaming while status runs (a silent one goes offline after
+        # a few seconds, and a status on a loaded machine can take that long).
+        def stream() -> None:
+            while not streaming.wait(0.5):
+                ir.write(mlx_line(36.6))
+
+        streamer = threading.Thread(target=stream, daemon=True)
+        streamer.start()
         time.sleep(0.5)
         out = run("status", "--format", "json", "--config", str(cfg))
         assert out.returncode == 0, out.stderr
@@ -49,6 +60,7 @@ def test_status_json_has_the_contracted_keys_with_live_values(db: Database, tmp_
         doctor = run("doctor", "--config", str(cfg))
         assert "engine lease for gate 'north': held by" in doctor.stdout
     finally:
+        streaming.set()
         serve.terminate()
         serve.wait(timeout=20)
         ir.close()

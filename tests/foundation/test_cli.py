@@ -42,6 +42,13 @@ COMMANDS = [
     "audit",
     "status",
     "doctor",
+    # The routine's commands (DESIGN §3.9), one group per area.
+    "timers",
+    "disinfect",
+    "ventilate",
+    "alert",
+    "room",
+    "incident",
 ]
 LEAVES = [
     ["tui"],
@@ -62,6 +69,23 @@ LEAVES = [
     ["audit", "verify"],
     ["status"],
     ["doctor"],
+    ["room", "list"],
+    ["room", "admit"],
+    ["room", "release"],
+    ["room", "disinfect"],
+    ["incident", "list"],
+    ["incident", "show"],
+    ["incident", "open"],
+    ["incident", "step"],
+    ["incident", "note"],
+    ["incident", "ack"],
+    ["incident", "close"],
+    ["timers"],
+    ["disinfect"],
+    ["ventilate"],
+    ["alert"],
+    ["alert", "list"],
+    ["alert", "ack"],
 ]
 
 
@@ -79,7 +103,7 @@ def test_every_command_has_help(cli: Cli, argv: list[str]) -> None:
     result = cli(*argv, "--help")
     assert result.code == 0, result.err
     assert result.out.startswith("usage: duty-console " + " ".join(argv))
-    if argv[-1] not in ("export", "report", "staff", "people", "audit"):
+    if argv[-1] not in ("export", "report", "staff", "people", "audit", "alert"):
         assert "--config" in result.out
 
 

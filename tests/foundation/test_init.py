@@ -43,13 +43,13 @@ def test_init_on_an_empty_file_creates_the_schema_and_loads_the_defaults(
     assert count(path, "area_type") == 10
     assert count(path, "area") == 25
     assert count(path, "isolation_room") == 2
-    assert count(path, "playbook") == 2
+    assert count(path, "playbook") == 3
     steps = rows(
         path,
         "SELECT p.key, count(s.id) FROM playbook p JOIN playbook_step s ON s.playbook_id = p.id "
         "GROUP BY p.key ORDER BY p.key",
     )
-    assert steps == [("fever-at-gate", 10), ("suspected-case-in-isolation", 10)]
+    assert steps == [("cluster", 5), ("fever-at-gate", 10), ("suspected-case-in-isolation", 10)]
     # Every room and area points at something that exists.
     assert rows(path, "PRAGMA foreign_key_check") == []
     # The load itself is attributed in the audit trail.

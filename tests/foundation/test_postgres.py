@@ -71,8 +71,8 @@ def test_init_on_postgresql_creates_schema_and_defaults_idempotently(
         assert _count(db, AreaType) == 10
         assert _count(db, Area) == 25
         assert _count(db, IsolationRoom) == 2
-        assert _count(db, Playbook) == 2
-        assert _count(db, PlaybookStep) == 20
+        assert _count(db, Playbook) == 3
+        assert _count(db, PlaybookStep) == 25
         audits = _count(db, AuditRecord)
 
         again = cli("init")
@@ -80,7 +80,7 @@ def test_init_on_postgresql_creates_schema_and_defaults_idempotently(
         assert "already current" in again.out
         assert "nothing to change" in again.out
         assert _count(db, Area) == 25
-        assert _count(db, PlaybookStep) == 20
+        assert _count(db, PlaybookStep) == 25
         assert _count(db, AuditRecord) == audits
 
         with db.engine.connect() as conn:

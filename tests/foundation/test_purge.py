@@ -16,7 +16,13 @@ import pytest
 from sqlmodel import select
 
 from duty_console.db.connect import Database
-from duty_console.db.models import Incident, IncidentStep, IsolationStay, WatchEntry
+from duty_console.db.models import (
+    Incident,
+    IncidentNote,
+    IncidentStep,
+    IsolationStay,
+    WatchEntry,
+)
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.entries import record_manual_reading
@@ -62,6 +68,7 @@ def history(cli: Cli, tmp_path: Path, _template_db: Path) -> Path:
             ):
                 step.note = SECRET
                 session.add(step)
+            session.add(IncidentNote(incident_id=closed.id or 0, text=SECRET, created_at=old.now()))
             session.add(
                 IsolationStay(
                     room_code=_room(db),
@@ -122,6 +129,7 @@ def test_purge_after_a_confirmed_fever_deletes_every_trace_and_the_chain_verifie
     assert count(history, "incident") == 1
     assert count(history, "incident_step") == 10  # the open incident's own
     assert count(history, "isolation_stay") == 0 and count(history, "watch_entry") == 0
+    assert count(history, "incident_note") == 0
     old_details = rows(
         history, "SELECT details, target, purged FROM audit WHERE action = 'entry.manual'"
     )

@@ -42,7 +42,7 @@ async def test_an_unrechecked_fever_stays_on_screen_overdue_and_rings_again(
 
         clock.advance(301)
         await shows(pilot, "复测超时：1 / 1 人")
-        await shows(pilot, "复测超时 1")  # the header's count
+        await shows(pilot, "复测超时1 ")  # the header's count
         prompt = app.screen.query_one(RecheckPrompt)
         assert prompt.has_class("-overdue")
         await pilot.pause(0.6)

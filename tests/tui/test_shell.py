@@ -20,8 +20,9 @@ from duty_console.tui.app import DutyConsoleApp
 from duty_console.tui.run import _TerminalFile
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen
-from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.rooms import RoomsScreen
 from duty_console.tui.screens.sign_in import SignInScreen
+from duty_console.tui.screens.timers import TimersScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
 from duty_console.tui.widgets.refuse_entry import RefuseEntry
 
@@ -86,23 +87,18 @@ async def test_colon_jumps_to_a_view_and_esc_goes_back(make_app: MakeApp) -> Non
         await until(pilot, lambda: isinstance(app.screen, ViewPrompt))
         await typed(pilot, "timers")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, NotBuiltScreen))
-        await shows(pilot, "The timers view is not built yet.")
+        await until(pilot, lambda: isinstance(app.screen, TimersScreen))
         await pilot.press("colon")
         await typed(pilot, "隔离室")  # a view's name in the other language works too
         await pilot.press("enter")
-        await until(
-            pilot, lambda: isinstance(app.screen, NotBuiltScreen) and app.screen.view == "rooms"
-        )
+        await until(pilot, lambda: isinstance(app.screen, RoomsScreen))
         await pilot.press("colon")
         await typed(pilot, "nowhere")
         await pilot.press("enter")
         await shows(pilot, "There is no view called nowhere.")
         await pilot.press("escape")  # closes the prompt
         await pilot.press("escape")  # rooms → timers
-        await until(
-            pilot, lambda: isinstance(app.screen, NotBuiltScreen) and app.screen.view == "timers"
-        )
+        await until(pilot, lambda: isinstance(app.screen, TimersScreen))
         await pilot.press("escape")  # timers → gate
         await until(pilot, lambda: isinstance(app.screen, GateScreen))
 

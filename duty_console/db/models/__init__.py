@@ -1,12 +1,13 @@
 """All tables. Importing this module registers every model on ``SQLModel.metadata``."""
 
+from duty_console.db.models.alerts import ALERT_SEVERITIES, Alert
 from duty_console.db.models.areas import Area, AreaType
 from duty_console.db.models.audit import AuditRecord
 from duty_console.db.models.base import Stamped
 from duty_console.db.models.devices import Device, EngineLease
 from duty_console.db.models.entries import ENTRY_STATUSES, Entry, Visitor
 from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSession
-from duty_console.db.models.incidents import Incident, IncidentStep
+from duty_console.db.models.incidents import Incident, IncidentNote, IncidentStep
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
 from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
@@ -15,8 +16,10 @@ from duty_console.db.models.staff import Staff
 from duty_console.db.models.supplies import Supply
 
 __all__ = [
+    "ALERT_SEVERITIES",
     "ENTRY_STATUSES",
     "ROOM_STATES",
+    "Alert",
     "Area",
     "AreaType",
     "AuditRecord",
@@ -26,6 +29,7 @@ __all__ = [
     "Entry",
     "Handover",
     "Incident",
+    "IncidentNote",
     "IncidentStep",
     "IsolationRoom",
     "IsolationStay",

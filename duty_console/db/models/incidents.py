@@ -23,6 +23,8 @@ class Incident(Stamped, table=True):
     closed_at: datetime | None = time_field(nullable=True)
     closed_by: str = Field(default="", max_length=64)
     note: str = Field(default="")
+    # A cluster incident names its class or dormitory ("class:1-1", "dorm:A-203").
+    cluster_key: str = Field(default="", max_length=64)
 
 
 class IncidentStep(Stamped, table=True):
@@ -43,3 +45,20 @@ class IncidentStep(Stamped, table=True):
     entry_id: int | None = Field(default=None, foreign_key="entry.id")
     # "opening" (due from the opening) or "departure" (due once the person has left).
     timed_from: str = Field(default="opening", max_length=16)
+    fields: str = Field(default="")  # JSON object of the step's recorded fields
+    skip_reason: str = Field(default="")
+    acknowledged_at: datetime | None = time_field(nullable=True)
+    acknowledged_by: str = Field(default="", max_length=64)
+    escalated_to_role: str = Field(default="", max_length=16)
+    escalated_at: datetime | None = time_field(nullable=True)
+
+
+class IncidentNote(Stamped, table=True):
+    """A note on an incident's timeline (who and when are the stamp)."""
+
+    __tablename__ = "incident_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step_n: int | None = Field(default=None)
+    text: str = Field(default="")

@@ -43,5 +43,9 @@ class PlaybookStep(SQLModel, table=True):
     requires_note: bool = Field(default=False)
     # Done at the gate by a reading: "fever" (the first), "recheck", "contact" (axillary).
     gate_event: str = Field(default="", max_length=16)
-    # "opening": limit_minutes after the incident opens; "departure": after the person leaves.
+    # "opening": limit_minutes after the incident opens; "departure": after the person leaves;
+    # "previous": after the step before it is done (its deadline is set then).
     timed_from: str = Field(default="opening", max_length=16)
+    # Fields that must be filled to do the step (keys of domain.walkthrough.STEP_FIELDS).
+    fields: str = Field(default="", max_length=255)
+    skippable: bool = Field(default=False)  # only with a reason

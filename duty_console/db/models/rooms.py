@@ -33,5 +33,9 @@ class IsolationStay(Stamped, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
     entered_at: datetime = time_field()
     left_at: datetime | None = time_field(nullable=True)
-    disposition: str = Field(default="", max_length=64)  # guardian | hospital | dorm | returned
+    disposition: str = Field(default="", max_length=64)  # guardian | hospital | home | dormitory
     note: str = Field(default="")
+    reason: str = Field(default="")
+    observe_until: datetime | None = time_field(nullable=True)
+    collected_by: str = Field(default="", max_length=64)  # the guardian who took the person
+    released_by: str = Field(default="", max_length=64)  # the staff member who let them go

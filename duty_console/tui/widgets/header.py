@@ -1,5 +1,5 @@
-"""The header line: site, gate, local time, who is signed in, overdue rechecks, engine and
-device health."""
+"""The header line: site, gate, local time, who is signed in, overdue rechecks and timers,
+engine and device health."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class ConsoleHeader(Horizontal):
             yield Label(self._time_text(), id="clock", markup=False)
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
         yield Label("", id="overdue", classes="-bad", markup=False)
+        yield Label("", id="timers-overdue", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
@@ -54,6 +55,7 @@ class ConsoleHeader(Horizontal):
     def on_mount(self) -> None:
         self.query_one("#database").display = False
         self.query_one("#overdue").display = False
+        self.query_one("#timers-overdue").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -81,11 +83,12 @@ class ConsoleHeader(Horizontal):
         if count != self._overdue:
             self._overdue = count
             label = self.query_one("#overdue", Label)
-            label.update(_("recheck overdue {count}").format(count=count))
+            label.update(_("recheck!{count}").format(count=count))
             label.display = count > 0
 
     def _show_live(self, live: LiveState | None) -> None:
         self._show_overdue()
+        self._show_timers_overdue(live)
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         if live is None:
@@ -101,6 +104,16 @@ class ConsoleHeader(Horizontal):
         )
         devices.set_class(live.devices_online < live.devices_total, "-bad")
         devices.set_class(live.devices_total == 0, "-muted")
+
+    def _show_timers_overdue(self, live: LiveState | None) -> None:
+        overdue = self.query_one("#timers-overdue", Label)
+        count = live.timers_overdue if live is not None else 0
+        # Every view shows overdue disinfection and airing (short: 80 columns are tight in
+        # English); the Timers view (:timers) lists them.
+        overdue.update(_("overdue {count}").format(count=count) if count else "")
+        overdue.tooltip = _("Overdue disinfection or airing: see :timers") if count else None
+        overdue.set_class(bool(count), "-bad")
+        overdue.display = bool(count)
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)
