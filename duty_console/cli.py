@@ -204,9 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_rooms, cli_timers
+    from duty_console import cli_people, cli_rooms, cli_timers
 
-    return [cli_timers.register, cli_rooms.register]
+    return [cli_timers.register, cli_rooms.register, cli_people.register]
 
 
 def _refuse_under_sudo(args: argparse.Namespace) -> None:

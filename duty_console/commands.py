@@ -10,6 +10,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
@@ -188,6 +189,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             now=rt.clock.now(),
             rules=rt.rules,
             timers_schedule=timers_schedule(rt),
+            remind_before_min=rt.settings.rota.remind_before_min,
         )
     viewer = _viewer(rt)
     if viewer is None or not can(viewer, "people.view"):
@@ -235,7 +237,30 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"{kind}Incident {i['id']} {i['playbook']} {i['person_id'] or ''}: "
             f"{i['steps_done']}/{i['steps_total']} steps, {i['overdue_steps']} overdue"
         )
+    _print_people_status(snap)
     return 0
+
+
+def _print_people_status(snap: dict[str, Any]) -> None:
+    """The people side of ``status`` in text: who is on duty, checks, watch, absences."""
+    on_duty = snap.get("on_duty") or []
+    names = ", ".join(f"{p['staff_id']} {p['name']}" for p in on_duty)
+    print(f"On duty: {names or 'nobody on the rota'}")
+    for p in snap.get("shift_ending") or []:
+        print(f"  {p['staff_id']}'s shift ends in {p['minutes_left']} min: hand over.")
+    cc = snap.get("class_checks")
+    if isinstance(cc, dict):
+        missing = ", ".join(cc["not_reported"]) or "none"
+        print(
+            f"Class checks {cc['date']} {cc['session']}: {cc['reported']}/{cc['due']} reported; "
+            f"not reported: {missing}"
+        )
+    unchecked = snap.get("watch_unchecked") or []
+    ids = " ".join(w["person_id"] for w in unchecked)
+    print(f"Under watch, not checked today: {len(unchecked) or 'none'} {ids}".rstrip())
+    open_absences = snap.get("absences_open") or []
+    pending = [a["person_id"] for a in open_absences if not a["followed_up_today"]]
+    print(f"Absences open: {len(open_absences)}, not followed up today: {len(pending)}")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -186,6 +187,45 @@ class TimersSettings(_Section):
         return value
 
 
+class ShiftSettings(_Section):
+    name: str = Field(description="The shift's name (day, night)")
+    start: str = Field(description="Local start time, HH:MM")
+    end: str = Field(description="Local end time, HH:MM (past midnight when before start)")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            parsed = time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"a time of day like 08:00, not {value!r}") from exc
+        return parsed.strftime("%H:%M")
+
+
+def _default_shifts() -> list[ShiftSettings]:
+    return [
+        ShiftSettings(name="day", start="08:00", end="20:00"),
+        ShiftSettings(name="night", start="20:00", end="08:00"),
+    ]
+
+
+class RotaSettings(_Section):
+    shifts: list[ShiftSettings] = Field(
+        default_factory=_default_shifts, description="The duty shifts of a day (24-hour rota)"
+    )
+    remind_before_min: int = Field(
+        default=15, ge=1, le=240, description="Remind this many minutes before a shift ends"
+    )
+
+    @model_validator(mode="after")
+    def _some_shifts(self) -> RotaSettings:
+        if not self.shifts:
+            raise ValueError("at least one shift")
+        if any(s.start == s.end for s in self.shifts):
+            raise ValueError("a shift's start and end must differ")
+        return self
+
+
 class DeviceSettings(_Section):
     name: str
     role: Literal["thermometer", "id-reader"]
@@ -226,6 +266,7 @@ class Settings(_Section):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     timers: TimersSettings = Field(default_factory=TimersSettings)
+    rota: RotaSettings = Field(default_factory=RotaSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)

@@ -24,10 +24,11 @@ from sqlmodel import Session, col, select
 
 from devices.simulator import Simulator, open_pty
 from duty_console import simulated_gate
-from duty_console.config import parse_settings
+from duty_console.config import SiteSettings, parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
 from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff
+from duty_console.demo_people import seed_people_day
 from duty_console.domain import defaults, people
 from duty_console.domain import staff as staff_service
 from duty_console.domain import timers as timers_domain
@@ -90,6 +91,7 @@ def prepare_database(db: Database, gate: str) -> None:
                 staff_service.add_or_update(
                     session, installer, s["staff_id"], s["name"], s["role"], s.get("pin")
                 )
+        seed_people_day(session, gate, SiteSettings().tz, SYSTEM_CLOCK.now())
         if session.exec(select(Entry).limit(1)).first() is None:
             _earlier_fever(session, gate)
     seed_timers(db, gate)

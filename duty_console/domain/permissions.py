@@ -35,6 +35,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "console.quit": frozenset({"admin"}),
     # Who is in isolation or an incident, by person id (status, reports): not the gate's duty.
     "people.view": LEADS | {"system"},
+    # The people side of the day (issue 11). A class teacher's check is a duty action; the
+    # fit-to-return check (复课证明) is the school doctor's alone.
+    "check.record": ALL_STAFF,
+    "absence.record": ALL_STAFF,
+    "absence.return": frozenset({"doctor"}),
+    "watch.add": ALL_STAFF,
+    "watch.check": ALL_STAFF,
+    "watch.end": LEADS,
+    "rota.manage": frozenset({"officer", "admin"}),
+    "handover": ALL_STAFF,
 }
 
 

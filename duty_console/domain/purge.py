@@ -2,11 +2,12 @@
 
 What goes, for records older than the cutoff (DESIGN §5), in an order no foreign key can stop:
 ended isolation stays; incidents closed before it (their steps, step notes and timeline notes
-with them, and any ended stay they led to); resolved alerts; ended watches; entries (but not
-those a remaining incident points at: the incident needs them) and visitors; then the target and
-details of old audit records are blanked (their content hash stays in the chain, which still
-verifies). With SQLite the deleted pages are overwritten (``secure_delete``), and the caller
-vacuums the file afterwards.
+with them, and any ended stay they led to); resolved alerts; ended watches with their daily
+checks; closed absences with their follow-ups; entries (but not those a remaining incident
+points at: the incident needs them) and visitors; then the target and details of old audit
+records are blanked (their content hash stays in the chain, which still verifies). With SQLite
+the deleted pages are overwritten (``secure_delete``), and the caller vacuums the file
+afterwards.
 
 Another area with personal records adds one :class:`PurgeStep` to ``STEPS``.
 """
@@ -21,6 +22,8 @@ from sqlalchemy import delete, text, update
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import (
+    Absence,
+    AbsenceFollowUp,
     Alert,
     Entry,
     Incident,
@@ -28,6 +31,7 @@ from duty_console.db.models import (
     IncidentStep,
     IsolationStay,
     Visitor,
+    WatchCheck,
     WatchEntry,
 )
 from duty_console.domain import audit
@@ -84,13 +88,21 @@ def _stays(session: Session, cutoff: datetime) -> int:
 
 
 def _watches(session: Session, cutoff: datetime) -> int:
-    return _rowcount(
-        session.execute(
-            delete(WatchEntry).where(
-                col(WatchEntry.until).is_not(None), col(WatchEntry.until) < cutoff
-            )
-        )
+    """Watches ended before the cutoff, with their daily checks."""
+    ended = (col(WatchEntry.until).is_not(None), col(WatchEntry.until) < cutoff)
+    old_watches = select(WatchEntry.id).where(*ended)
+    session.execute(delete(WatchCheck).where(col(WatchCheck.watch_id).in_(old_watches)))
+    return _rowcount(session.execute(delete(WatchEntry).where(*ended)))
+
+
+def _absences(session: Session, cutoff: datetime) -> int:
+    """Illness absences closed (returned) before the cutoff, with their follow-ups."""
+    closed = (col(Absence.returned_at).is_not(None), col(Absence.returned_at) < cutoff)
+    old_absences = select(Absence.id).where(*closed)
+    session.execute(
+        delete(AbsenceFollowUp).where(col(AbsenceFollowUp.absence_id).in_(old_absences))
     )
+    return _rowcount(session.execute(delete(Absence).where(*closed)))
 
 
 def _entries(session: Session, cutoff: datetime) -> int:
@@ -134,6 +146,7 @@ STEPS: list[PurgeStep] = [
     PurgeStep("isolation_stays", _stays),
     PurgeStep("incidents", _incidents),
     PurgeStep("watch_entries", _watches),
+    PurgeStep("absences", _absences),
     PurgeStep("entries", _entries),
     PurgeStep("visitors", _visitors),
     PurgeStep("alerts", _alerts),

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from duty_console.db.models import Incident, Shift, Staff
-from duty_console.domain import clusters, health
+from duty_console.db.models import Incident
+from duty_console.domain import clusters, health, people_day
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
@@ -21,18 +21,6 @@ def _iso(value: datetime | None, tz: Any) -> str | None:
     return None if value is None else value.astimezone(tz).isoformat(timespec="seconds")
 
 
-def on_duty(session: Session, now: datetime) -> list[dict[str, Any]]:
-    stmt = (
-        select(Shift, Staff)
-        .join(Staff, col(Staff.staff_id) == col(Shift.staff_id))
-        .where(col(Shift.starts_at) <= now, col(Shift.ends_at) > now)
-        .where(col(Shift.signed_out_at).is_(None))
-    )
-    return [
-        {"staff_id": st.staff_id, "name": st.name, "role": sh.role} for sh, st in session.exec(stmt)
-    ]
-
-
 def snapshot(
     session: Session,
     *,
@@ -42,6 +30,7 @@ def snapshot(
     now: datetime,
     rules: Rules | None = None,
     timers_schedule: timers_domain.Schedule | None = None,
+    remind_before_min: int = 15,
 ) -> dict[str, Any]:
     engine = health.engine_state(session, gate, now)
     devices = [
@@ -74,19 +63,31 @@ def snapshot(
         "rooms": rooms_status(session),
         "incidents": incidents_status(session, now),
         "cluster_proposals": clusters.proposals_status(session, now, tz),
-        "on_duty": on_duty(session, now),
         **fever_status(session, now, rules or Rules(), tz),
+        # on_duty, shift_ending, class_checks, watch_unchecked, absences_open (issue 11).
+        **people_day.status(session, now, tz, remind_before_min),
     }
 
 
+def _hide_people(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_hide_people(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _hide_people(v) for k, v in value.items()}
+    if "person_id" in out:
+        out["person_id"] = None
+    if "occupants" in out:
+        out["occupant_count"] = len(out["occupants"])
+        out["occupants"] = []
+    return out
+
+
 def without_people(snap: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot for a viewer who may not see who is in isolation or an incident (DESIGN §5):
-    rooms keep their state and a count, incidents their progress, without person ids."""
-    rooms_seen = [
-        {**r, "occupants": [], "occupant_count": len(r["occupants"])} for r in snap["rooms"]
-    ]
-    incidents_seen = [{**i, "person_id": None} for i in snap["incidents"]]
-    return {**snap, "rooms": rooms_seen, "incidents": incidents_seen, "people_hidden": True}
+    """The snapshot for a viewer who may not see who is ill, isolated or under watch (DESIGN
+    §5): every ``person_id`` (fevers, rooms, incidents, watches, absences) is None and rooms keep
+    a count of their occupants; states, counts and times stay."""
+    return {**_hide_people(snap), "people_hidden": True}
 
 
 def count_open_incidents(session: Session) -> int:

@@ -42,11 +42,13 @@ from duty_console.tui.actions import ActionScreen
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
 from duty_console.tui.live import LiveState, read_live_state
+from duty_console.tui.screens.checks import ChecksScreen
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
 from duty_console.tui.screens.incidents import IncidentsScreen
 from duty_console.tui.screens.not_built import NotBuiltScreen
 from duty_console.tui.screens.rooms import RoomsScreen
+from duty_console.tui.screens.rota import RotaScreen
 from duty_console.tui.screens.sign_in import SignInScreen
 from duty_console.tui.screens.timers import TimersScreen
 from duty_console.tui.screens.view_prompt import ViewPrompt
@@ -61,6 +63,8 @@ VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "rooms": RoomsScreen,
     "incidents": IncidentsScreen,
     "timers": TimersScreen,
+    "rota": RotaScreen,
+    "checks": ChecksScreen,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from duty_console.domain import alerts, entries, health, walkthrough
+from duty_console.domain import alerts, entries, health, rota, walkthrough
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import Rules
@@ -32,6 +32,9 @@ class LiveState:
     timers_overdue: int = 0
     alerts_active: int = 0
     alert_newest: datetime | None = None
+    # Who is on duty now, and whose shift ends within [rota] remind_before_min (names).
+    on_duty: tuple[str, ...] = ()
+    shift_ending: tuple[str, ...] = ()
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -56,6 +59,10 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         step_alerts = tuple(walkthrough.alerts(session, now))
         overdue = timers_domain.overdue_count(session, now, timers_schedule(rt))
         mark = alerts.alert_mark(session)
+        on_duty = tuple(r.name for r in rota.on_duty_rows(session, now))
+        ending = tuple(
+            r.name for r in rota.ending_soon(session, now, rt.settings.rota.remind_before_min)
+        )
     return LiveState(
         latest,
         newest,
@@ -67,4 +74,6 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         timers_overdue=overdue,
         alerts_active=mark.unacknowledged,
         alert_newest=mark.newest,
+        on_duty=on_duty,
+        shift_ending=ending,
     )

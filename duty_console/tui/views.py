@@ -11,6 +11,7 @@ VIEWS: dict[str, str] = {
     "rooms": N_("isolation rooms"),
     "incidents": N_("incidents"),
     "rota": N_("rota"),
+    "checks": N_("class checks"),
     "reports": N_("reports"),
 }
 QUIT_WORDS = frozenset({"q", "quit", "exit", "q!"})

@@ -49,6 +49,12 @@ COMMANDS = [
     "alert",
     "room",
     "incident",
+    # The routine (DESIGN §3.9), in the order of cli._routine_commands().
+    "check",
+    "absence",
+    "watch",
+    "rota",
+    "handover",
 ]
 LEAVES = [
     ["tui"],
@@ -86,6 +92,17 @@ LEAVES = [
     ["alert"],
     ["alert", "list"],
     ["alert", "ack"],
+    *(
+        [group, *leaf]
+        for group, leaves in (
+            ("check", ("record", "list", "import")),
+            ("absence", ("add", "follow", "return", "list")),
+            ("watch", ("add", "check", "end", "list")),
+            ("rota", ("add", "show")),
+            ("handover", ("start", "confirm", "sign-out", "show", "list")),
+        )
+        for leaf in ((), *((name,) for name in leaves))
+    ),
 ]
 
 

@@ -136,6 +136,15 @@ def test_an_export_cut_short_is_already_audited(
     ]
 
 
+def _person_ids(value: object) -> set[object]:
+    if isinstance(value, list):
+        return set().union(*(_person_ids(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        found = {value["person_id"]} if "person_id" in value else set()
+        return found.union(*(_person_ids(v) for v in value.values()))
+    return set()
+
+
 @pytest.fixture
 def occupied(tmp_path: Path, _template_db: Path) -> Path:
     path = tmp_path / "duty.db"
@@ -164,11 +173,13 @@ def test_status_shows_who_is_in_isolation_only_to_roles_that_may_see_it(
         os.chown(occupied, 12345, -1)  # neither mapped nor the owner: a monitoring account
     result = cli("status", "--format", "json")
     assert result.code == 0, result.err
-    room = next(r for r in json.loads(result.out)["rooms"] if r["state"] == "occupied")
+    snap = json.loads(result.out)
+    room = next(r for r in snap["rooms"] if r["state"] == "occupied")
     if sees:
         assert room["occupants"] == ["S1001"]
     else:
         assert room["occupants"] == [] and room["occupant_count"] == 1
+        assert _person_ids(snap) <= {None}  # fevers, incidents, watches, absences alike
     text = cli("status")
     assert ("S1001" in text.out) is sees
 

@@ -18,6 +18,7 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.screening import Rules
 from duty_console.tui.app import DutyConsoleApp
+from duty_console.tui.widgets.recheck_prompt import RecheckPrompt
 
 from .conftest import engine_reading, gate_ready, until
 
@@ -55,7 +56,9 @@ async def ready(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, DutyConsoleApp)
     await until(pilot, lambda: app.live is not None and len(app.live.fevers) == 2)
-    await pilot.pause(0.1)
+    prompt = app.screen.query_one(RecheckPrompt)
+    await until(pilot, lambda: prompt.rendered_for_width)
+    await pilot.pause(0.3)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

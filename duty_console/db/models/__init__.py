@@ -11,6 +11,13 @@ from duty_console.db.models.incidents import Incident, IncidentNote, IncidentSte
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
 from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
+from duty_console.db.models.routine import (
+    Absence,
+    AbsenceFollowUp,
+    ClassCheck,
+    HandoverItem,
+    WatchCheck,
+)
 from duty_console.db.models.shifts import Handover, Shift
 from duty_console.db.models.staff import Staff
 from duty_console.db.models.supplies import Supply
@@ -19,15 +26,19 @@ __all__ = [
     "ALERT_SEVERITIES",
     "ENTRY_STATUSES",
     "ROOM_STATES",
+    "Absence",
+    "AbsenceFollowUp",
     "Alert",
     "Area",
     "AreaType",
     "AuditRecord",
+    "ClassCheck",
     "Device",
     "DisinfectionRecord",
     "EngineLease",
     "Entry",
     "Handover",
+    "HandoverItem",
     "Incident",
     "IncidentNote",
     "IncidentStep",
@@ -43,5 +54,6 @@ __all__ = [
     "VentilationSession",
     "Visitor",
     "WatchCategory",
+    "WatchCheck",
     "WatchEntry",
 ]

@@ -51,3 +51,5 @@ class WatchEntry(Stamped, table=True):
     since: datetime = time_field()
     until: datetime | None = time_field(nullable=True)
     note: str = Field(default="")
+    ended_by: str = Field(default="", max_length=64)
+    end_reason: str = Field(default="")

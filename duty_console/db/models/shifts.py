@@ -29,3 +29,6 @@ class Handover(Stamped, table=True):
     to_staff_id: str = Field(max_length=32)
     at: datetime = time_field()
     notes: str = Field(default="")
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
+    state: str = Field(default="open", max_length=16)  # open | signed_out
+    signed_out_at: datetime | None = time_field(nullable=True)

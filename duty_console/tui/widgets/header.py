@@ -48,6 +48,9 @@ class ConsoleHeader(Horizontal):
             yield Label(f"{actor.name} {role_label(actor.role)}", id="who", markup=False)
         yield Label("", id="overdue", classes="-bad", markup=False)
         yield Label("", id="timers-overdue", markup=False)
+        on_duty = Label("", id="on-duty", markup=False)
+        on_duty.display = False
+        yield on_duty
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
@@ -91,6 +94,7 @@ class ConsoleHeader(Horizontal):
         self._show_timers_overdue(live)
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
+        self._show_on_duty(live)
         if live is None:
             engine.update(_("engine ..."))
             devices.update("")
@@ -114,6 +118,18 @@ class ConsoleHeader(Horizontal):
         overdue.tooltip = _("Overdue disinfection or airing: see :timers") if count else None
         overdue.set_class(bool(count), "-bad")
         overdue.display = bool(count)
+
+    def _show_on_duty(self, live: LiveState | None) -> None:
+        label = self.query_one("#on-duty", Label)
+        if live is None or not (live.on_duty or live.shift_ending):
+            label.display = False
+            return
+        if live.shift_ending:
+            label.update(_("{names}: hand over soon").format(names=", ".join(live.shift_ending)))
+        else:
+            label.update(_("on duty: {names}").format(names=", ".join(live.on_duty)))
+        label.set_class(bool(live.shift_ending), "-bad")
+        label.display = True
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)

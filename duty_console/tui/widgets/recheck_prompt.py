@@ -51,6 +51,8 @@ class RecheckPrompt(Static):
         self._key = "r"
         self._shown: Text | None = None
         self._now: datetime | None = None
+        # The width the fevers were last laid out for (0: not yet).
+        self.rendered_for_width = 0
 
     @property
     def fevers(self) -> tuple[EntryRow, ...]:
@@ -78,6 +80,10 @@ class RecheckPrompt(Static):
         self._now = now
         if not self._fevers:
             return
+        if not self.content_region.width:
+            # Not laid out yet: the layout (one or two lines a fever) needs the width.
+            self.call_after_refresh(self.on_resize)
+            return
         rules = self._rules
         rows = sorted(self._fevers, key=lambda row: (now < recheck_due(row, rules), row.at))
         overdue = len(self.overdue(now))
@@ -90,9 +96,9 @@ class RecheckPrompt(Static):
             title = _("Recheck overdue: {overdue} of {count} (press {key} to recheck)").format(
                 overdue=overdue, count=len(rows), key=self._key
             )
-        shown.no_wrap = not (0 < self.content_region.width < ONE_LINE_WIDTH)
         shown.append(title, style="bold")
-        two_lines = 0 < self.content_region.width < ONE_LINE_WIDTH
+        two_lines = self.content_region.width < ONE_LINE_WIDTH
+        shown.no_wrap = not two_lines
         room = self.screen.size.height if self.is_attached else 0
         fits = SHOWN if not two_lines else max(SHOWN, (room - 12) // 2)
         for row in rows[:fits]:
@@ -122,6 +128,7 @@ class RecheckPrompt(Static):
                 shown.append(where)
         if len(rows) > fits:
             shown.append("\n" + _("and {count} more").format(count=len(rows) - fits))
+        self.rendered_for_width = self.content_region.width
         if shown != self._shown:
             self._shown = shown
             self.update(shown)
