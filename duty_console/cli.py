@@ -155,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, metavar="D")
     p.add_argument("--format", choices=["md", "csv", "xlsx", "json"], default="md")
     p.add_argument("--output", metavar="F")
+    p.add_argument(
+        "--lang",
+        choices=["zh_CN", "en"],
+        default=argparse.SUPPRESS,
+        help="report language (default Chinese)",
+    )
+    from duty_console.cli_report import register_report
+
+    register_report(report_sub, common)
 
     staff = sub.add_parser("staff", help="staff accounts")
     staff_sub = staff.add_subparsers(title="action", metavar="ACTION", required=True)
@@ -204,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_people, cli_rooms, cli_timers
+    from duty_console import cli_people, cli_rooms, cli_supplies, cli_timers
 
-    return [cli_timers.register, cli_rooms.register, cli_people.register]
+    return [cli_timers.register, cli_rooms.register, cli_people.register, cli_supplies.register]
 
 
 def _refuse_under_sudo(args: argparse.Namespace) -> None:

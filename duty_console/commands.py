@@ -226,6 +226,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"Timers: {states.count('overdue')} overdue, {states.count('due')} due, "
         f"{states.count('running')} running, {states.count('ok')} ok"
     )
+    for s in snap["supplies_low"]:
+        print(f"Supplies low: {s['name']} {s['on_hand']} (reorder at {s['reorder_level']})")
     for r in snap["rooms"]:
         who = " ".join(r["occupants"]) or (
             f"({r['occupant_count']} in it)" if r.get("occupant_count") else ""
@@ -270,7 +272,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:
-    return _not_yet("report daily", "reports issue")
+    from duty_console.cli_report import cmd_report_daily as report_daily
+
+    return report_daily(args)
 
 
 def _init_actor(rt: Runtime) -> Actor:

@@ -258,6 +258,38 @@ class DeviceSettings(_Section):
         return {k: v for k, v in dumped.items() if k not in skip and v is not None}
 
 
+def _clock_time(value: str) -> str:
+    try:
+        hh, mm = value.split(":")
+        if not (0 <= int(hh) <= 23 and 0 <= int(mm) <= 59 and len(mm) == 2):
+            raise ValueError
+    except ValueError as exc:
+        raise ValueError(f"a local time like 16:00, not {value!r}") from exc
+    return f"{int(hh):02d}:{mm}"
+
+
+class ReportSettings(_Section):
+    folder: str = Field(
+        default="",
+        description="Where the daily report is written (md and xlsx); relative to the config "
+        "file; empty: a 'reports' folder beside the SQLite database (or in the user data dir)",
+    )
+    at: str = Field(default="16:00", description="Local time the engine writes the day's report")
+    remind_at: str = Field(
+        default="17:00",
+        description="Local time after which a day with no submitted report reminds the officer",
+    )
+
+    @field_validator("at", "remind_at")
+    @classmethod
+    def _local_time(cls, value: str) -> str:
+        return _clock_time(value)
+
+    def local_time(self, which: str) -> time:
+        hh, mm = getattr(self, which).split(":")
+        return time(int(hh), int(mm))
+
+
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
@@ -267,6 +299,7 @@ class Settings(_Section):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     timers: TimersSettings = Field(default_factory=TimersSettings)
     rota: RotaSettings = Field(default_factory=RotaSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)
@@ -430,4 +463,9 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
             settings = settings.model_copy(
                 update={"database": DatabaseSettings(url=f"sqlite:///{absolute}")}
             )
+    folder = Path(settings.reports.folder)
+    if settings.reports.folder and not folder.is_absolute():
+        # The reports folder too: beside the config file, wherever the engine was started.
+        reports = settings.reports.model_copy(update={"folder": str(path.parent / folder)})
+        settings = settings.model_copy(update={"reports": reports})
     return settings

@@ -27,9 +27,9 @@ from duty_console import simulated_gate
 from duty_console.config import SiteSettings, parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff
+from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff, SupplyMovement
 from duty_console.demo_people import seed_people_day
-from duty_console.domain import defaults, people
+from duty_console.domain import defaults, people, supplies
 from duty_console.domain import staff as staff_service
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.actors import Actor, system_actor
@@ -94,6 +94,8 @@ def prepare_database(db: Database, gate: str) -> None:
         seed_people_day(session, gate, SiteSettings().tz, SYSTEM_CLOCK.now())
         if session.exec(select(Entry).limit(1)).first() is None:
             _earlier_fever(session, gate)
+        if session.exec(select(SupplyMovement).limit(1)).first() is None:
+            _supply_movements(session, gate)
     seed_timers(db, gate)
 
 
@@ -119,6 +121,15 @@ def _earlier_fever(session: Session, gate: str) -> None:
         device=f"{gate}-ir-1",
         note="demo: before the console started",
     )
+
+
+def _supply_movements(session: Session, gate: str) -> None:
+    """A delivery and masks handed out this morning: the masks fall below their reorder level,
+    so the header's status, `status` and the daily report show low stock."""
+    officer = Actor(DEMO_OFFICER, "demo officer", "officer", gate, "demo")
+    clock = SYSTEM_CLOCK
+    supplies.move(session, officer, "gloves", 200, "demo: delivery from the district", clock=clock)
+    supplies.move(session, officer, "medical_mask", -2100, "demo: issued to classes", clock=clock)
 
 
 DEMO_CLEANER = "T001"

@@ -41,6 +41,15 @@ class Runtime:
     def gate(self) -> str:
         return self.settings.site.gate
 
+    def reports_folder(self) -> Path | None:
+        """Where the daily report's files go: ``[reports] folder``, else a ``reports`` folder
+        beside the SQLite database; None with a server database and no folder configured."""
+        if self.settings.reports.folder:
+            return Path(self.settings.reports.folder)
+        if self.db.path is not None:
+            return self.db.path.parent / "reports"
+        return None
+
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""

@@ -177,9 +177,26 @@ def overdue_rechecks(session: Session, ctx: LiveContext) -> list[Item]:
 
 
 def overdue_timers(session: Session, ctx: LiveContext) -> list[Item]:
-    """Disinfection and ventilation timers overdue: built by the timers area (issue 9); none
-    on this branch yet."""
-    return []
+    """Disinfection and airing overdue now, as one item (the Timers view has the detail)."""
+    from duty_console.domain import timers
+
+    late = [
+        t
+        for t in timers.compute_timers(session, ctx.now, timers.Schedule(tz=ctx.tz))  # type: ignore[arg-type]
+        if t.state == "overdue"
+    ]
+    if not late:
+        return []
+    codes = sorted({t.area_code for t in late})
+    shown = ", ".join(codes[:6]) + (f" (+{len(codes) - 6})" if len(codes) > 6 else "")
+    return [
+        Item(
+            "timer",
+            "timers:overdue",
+            N_("{count} disinfection or airing task(s) overdue: {areas}."),
+            {"count": len(late), "areas": shown},
+        )
+    ]
 
 
 def offline_devices(session: Session, ctx: LiveContext) -> list[Item]:

@@ -19,6 +19,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({"admin", "system"}),
     "export": frozenset({"doctor", "officer", "admin", "system"}),
     "report": frozenset({"doctor", "officer", "admin", "system"}),
+    "report.submit": frozenset({"officer", "admin"}),
+    "supplies.move": ALL_STAFF,
     "purge": frozenset({"admin", "system"}),
     "defaults.load": frozenset({"admin", "system"}),
     "incident.open": ALL_STAFF | {"system"},

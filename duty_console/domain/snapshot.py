@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from duty_console.db.models import Incident
-from duty_console.domain import clusters, health, people_day
+from duty_console.domain import clusters, health, people_day, supplies
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
@@ -63,6 +63,7 @@ def snapshot(
         "rooms": rooms_status(session),
         "incidents": incidents_status(session, now),
         "cluster_proposals": clusters.proposals_status(session, now, tz),
+        "supplies_low": supplies.supplies_low(session),
         **fever_status(session, now, rules or Rules(), tz),
         # on_duty, shift_ending, class_checks, watch_unchecked, absences_open (issue 11).
         **people_day.status(session, now, tz, remind_before_min),

@@ -16,6 +16,7 @@ from duty_console.config import DeviceSettings
 from duty_console.domain import walkthrough
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
+from duty_console.engine.report_job import add_report_job
 from duty_console.engine.scheduler import add_timer_jobs
 from duty_console.errors import ConfigError
 from duty_console.runtime import Runtime
@@ -93,6 +94,7 @@ class Engine:
                 coalesce=True,
             )
             add_timer_jobs(self.scheduler, self.rt)
+            add_report_job(self.scheduler, self.rt)
             self.scheduler.start()
         except BaseException:
             self.stop()

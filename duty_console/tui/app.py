@@ -47,6 +47,7 @@ from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
 from duty_console.tui.screens.incidents import IncidentsScreen
 from duty_console.tui.screens.not_built import NotBuiltScreen
+from duty_console.tui.screens.reports import ReportsScreen
 from duty_console.tui.screens.rooms import RoomsScreen
 from duty_console.tui.screens.rota import RotaScreen
 from duty_console.tui.screens.sign_in import SignInScreen
@@ -65,6 +66,7 @@ VIEW_SCREENS: dict[str, type[ActionScreen]] = {
     "timers": TimersScreen,
     "rota": RotaScreen,
     "checks": ChecksScreen,
+    "reports": ReportsScreen,
 }
 
 

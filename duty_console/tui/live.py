@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from duty_console.domain import alerts, entries, health, rota, walkthrough
+from duty_console.domain import (
+    alerts,
+    entries,
+    health,
+    report_versions,
+    rota,
+    supplies,
+    walkthrough,
+)
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.screening import Rules
@@ -35,6 +43,10 @@ class LiveState:
     # Who is on duty now, and whose shift ends within [rota] remind_before_min (names).
     on_duty: tuple[str, ...] = ()
     shift_ending: tuple[str, ...] = ()
+    # Past [reports] remind_at with today's report not submitted (the officer is reminded).
+    report_due: bool = False
+    # Supplies at or below their reorder level.
+    supplies_low: int = 0
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -56,6 +68,11 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
+        reports = rt.settings.reports
+        report_due = report_versions.reminder_due(
+            session, now, rt.settings.site.tz, reports.local_time("remind_at")
+        )
+        low = len(supplies.low(session))
         step_alerts = tuple(walkthrough.alerts(session, now))
         overdue = timers_domain.overdue_count(session, now, timers_schedule(rt))
         mark = alerts.alert_mark(session)
@@ -76,4 +93,6 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         alert_newest=mark.newest,
         on_duty=on_duty,
         shift_ending=ending,
+        report_due=report_due,
+        supplies_low=low,
     )

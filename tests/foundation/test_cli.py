@@ -55,6 +55,7 @@ COMMANDS = [
     "watch",
     "rota",
     "handover",
+    "supplies",
 ]
 LEAVES = [
     ["tui"],
@@ -66,6 +67,7 @@ LEAVES = [
     ["export", "entries"],
     ["report"],
     ["report", "daily"],
+    ["report", "submit"],
     ["staff"],
     ["staff", "add"],
     ["people"],
@@ -103,6 +105,9 @@ LEAVES = [
         )
         for leaf in ((), *((name,) for name in leaves))
     ),
+    ["supplies"],
+    ["supplies", "list"],
+    ["supplies", "move"],
 ]
 
 

@@ -456,6 +456,8 @@ def test_signing_out_just_after_the_shift_end_closes_that_shift(
     _day_and_night(db, officer_actor, clock)
     with db.write() as s:
         h = handover.start(s, duty_actor, "T005", tz=TZ, clock=clock)
+        for item in handover.items_of(s, h.id):  # type: ignore[arg-type]
+            handover.answer(s, NIGHT, h.id, item.n, clock=clock)  # type: ignore[arg-type]
     clock.advance(10 * 60)  # 20:05: the night person is on, the day person still signing out
     with db.write() as s:
         handover.sign_out(s, duty_actor, h.id, clock=clock)  # type: ignore[arg-type]

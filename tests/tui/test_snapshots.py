@@ -94,7 +94,7 @@ def test_a_view_not_built_yet(
 ) -> None:
     async def open_view(pilot: Pilot[Any]) -> None:
         await ready_empty(pilot)
-        await pilot.press("colon", *"rota", "enter")
+        await pilot.press("colon", *"reports", "enter")
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_view)

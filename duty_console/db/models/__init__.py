@@ -10,6 +10,7 @@ from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSessio
 from duty_console.db.models.incidents import Incident, IncidentNote, IncidentStep
 from duty_console.db.models.people import Person, WatchCategory, WatchEntry
 from duty_console.db.models.playbooks import Playbook, PlaybookStep
+from duty_console.db.models.reports import DailyReport
 from duty_console.db.models.rooms import ROOM_STATES, IsolationRoom, IsolationStay
 from duty_console.db.models.routine import (
     Absence,
@@ -20,7 +21,7 @@ from duty_console.db.models.routine import (
 )
 from duty_console.db.models.shifts import Handover, Shift
 from duty_console.db.models.staff import Staff
-from duty_console.db.models.supplies import Supply
+from duty_console.db.models.supplies import Supply, SupplyMovement
 
 __all__ = [
     "ALERT_SEVERITIES",
@@ -33,6 +34,7 @@ __all__ = [
     "AreaType",
     "AuditRecord",
     "ClassCheck",
+    "DailyReport",
     "Device",
     "DisinfectionRecord",
     "EngineLease",
@@ -51,6 +53,7 @@ __all__ = [
     "Staff",
     "Stamped",
     "Supply",
+    "SupplyMovement",
     "VentilationSession",
     "Visitor",
     "WatchCategory",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from duty_console.db.models.base import time_field
+from duty_console.db.models.base import Stamped, time_field
 
 
 class Supply(SQLModel, table=True):
@@ -20,3 +20,16 @@ class Supply(SQLModel, table=True):
     on_hand: int = Field(default=0)
     reorder_level: int = Field(default=0)
     updated_at: datetime = time_field()
+
+
+class SupplyMovement(Stamped, table=True):
+    """One change of stock: who (created_by), when (at), where (gate), by how much and why."""
+
+    __tablename__ = "supply_movement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    supply_key: str = Field(foreign_key="supply.key", max_length=32, index=True)
+    at: datetime = time_field(index=True)
+    delta: int
+    on_hand_after: int
+    why: str = Field(default="", max_length=255)

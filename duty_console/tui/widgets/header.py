@@ -29,6 +29,7 @@ class ConsoleHeader(Horizontal):
         & > #where { width: 1fr; height: 1; overflow: hidden hidden; }
         & .-bad { background: $error; color: $text; text-style: bold; }
         & .-muted { color: $text-muted; }
+        & #supplies-low { color: $warning; text-style: bold; }
     }
     """
 
@@ -51,6 +52,8 @@ class ConsoleHeader(Horizontal):
         on_duty = Label("", id="on-duty", markup=False)
         on_duty.display = False
         yield on_duty
+        yield Label("", id="report-due", classes="-bad", markup=False)
+        yield Label("", id="supplies-low", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
@@ -59,6 +62,8 @@ class ConsoleHeader(Horizontal):
         self.query_one("#database").display = False
         self.query_one("#overdue").display = False
         self.query_one("#timers-overdue").display = False
+        self.query_one("#report-due").display = False
+        self.query_one("#supplies-low").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -92,6 +97,15 @@ class ConsoleHeader(Horizontal):
     def _show_live(self, live: LiveState | None) -> None:
         self._show_overdue()
         self._show_timers_overdue(live)
+        # Today's report not submitted after [reports] remind_at: whoever may submit it sees so.
+        due = live is not None and live.report_due and self.console_context.can("report.submit")
+        report_due = self.query_one("#report-due", Label)
+        report_due.update(_("report not submitted") if due else "")
+        report_due.display = due
+        low = live.supplies_low if live is not None else 0
+        supplies_low = self.query_one("#supplies-low", Label)
+        supplies_low.update(_("supplies low {count}").format(count=low) if low else "")
+        supplies_low.display = low > 0
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         self._show_on_duty(live)
