@@ -1,7 +1,7 @@
 """the audit chain keyed (HMAC), purgeable content, append-only triggers
 
 Revision ID: 0003
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 15:00:00
 
 Adds ``audit.content_hash`` (SHA-256 of target and details, what the MAC covers, so purge can
@@ -21,7 +21,7 @@ from alembic import op
 from duty_console.db.types import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
