@@ -3,6 +3,7 @@ drill that does not count, a quiet day that is a zero report; versions and submi
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,13 +14,23 @@ from sqlmodel import select
 from duty_console.db.connect import Database
 from duty_console.db.models import AuditRecord, IsolationStay
 from duty_console.domain import report_versions, supplies
+from duty_console.domain.absences import add_absence
 from duty_console.domain.actors import Actor
+from duty_console.domain.checks import record_check
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.entries import deny_entry, record_manual_reading, register_visitor
 from duty_console.domain.incidents import open_incident
 from duty_console.domain.screening import Rules
 from duty_console.errors import PermissionDenied, UserError
+from duty_console.paths import SAMPLE_DIR
 from duty_console.reports.daily import CONTRACT_KEYS, daily_report, make_daily_report
+
+# The sample roster's classes: each reports a morning and a noon check.
+CLASSES = {
+    row["class"]
+    for row in csv.DictReader((SAMPLE_DIR / "roster.csv").open(encoding="utf-8-sig"))
+    if row.get("class")
+}
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 29)
@@ -81,6 +92,21 @@ def known_day(db: Database, duty: Actor, officer: Actor) -> None:
         open_incident(s, officer, "fever-at-gate", person_id="S1005", drill=True, clock=clock)
     reading("S1005", 38.0, local(14, 2))
     reading("S1005", 38.3, local(14, 5))
+    # People: one class's morning check, and a sick absence with fever (a new one that day).
+    clock = ManualClock(local(8, 10))
+    with db.write() as s:
+        record_check(
+            s,
+            duty,
+            "七年级1班",
+            "morning",
+            present=32,
+            absent=1,
+            absent_sick=1,
+            day=DAY,
+            clock=clock,
+        )
+        add_absence(s, duty, "S1006", "sick", ["fever"], started_at=local(7, 30), clock=clock)
 
 
 @pytest.fixture
@@ -108,6 +134,9 @@ def test_a_known_day_gives_the_right_counts(day_db: Database) -> None:
     assert r["denied_fever"] == 1
     assert r["visitors"] == 2
     assert r["incidents_opened"] == 1
+    assert r["absent_sick"] == 1  # S1006, with fever
+    assert r["class_checks_done"] == 1
+    assert r["class_checks_due"] == 2 * len(CLASSES)  # every class, morning and noon
     assert r["incidents_open"] == 1
     assert r["zero_report"] is False
     assert r["date"] == "2026-11-29"

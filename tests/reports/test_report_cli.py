@@ -15,9 +15,17 @@ from duty_console.db.connect import Database
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.report_versions import versions
+from duty_console.paths import SAMPLE_DIR
 from duty_console.reports.daily import write_daily_report
 from tests.foundation.helpers import Result, map_me_to, rows, write_config
 from tests.reports.test_daily_report import DAY, TZ, known_day, local
+
+# The sample roster's classes: each reports a morning and a noon check.
+CLASSES = {
+    row["class"]
+    for row in csv.DictReader((SAMPLE_DIR / "roster.csv").open(encoding="utf-8-sig"))
+    if row.get("class")
+}
 
 Cli = Callable[..., Result]
 
@@ -46,9 +54,9 @@ def test_json_has_the_contract_keys_and_the_counts(cli: Cli, day_path: Path) -> 
         "isolation_now": 0,
         "incidents_open": 1,
         "incidents_opened": 1,
-        "absent_sick": 0,
-        "class_checks_done": 0,
-        "class_checks_due": 0,
+        "absent_sick": 1,
+        "class_checks_done": 1,
+        "class_checks_due": 2 * len(CLASSES),
     }
     assert {k: r[k] for k in expected} == expected
     assert isinstance(r["disinfection_compliance"], float)

@@ -89,16 +89,5 @@ def test_refuse_entry_form(
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_form)
 
 
-def test_a_view_not_built_yet(
-    snap_compare: Any, make_app: MakeApp, db: Database, clock: ManualClock, duty_actor: Actor
-) -> None:
-    async def open_view(pilot: Pilot[Any]) -> None:
-        await ready_empty(pilot)
-        await pilot.press("colon", *"reports", "enter")
-        await pilot.pause(0.2)
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_view)
-
-
 async def ready_empty(pilot: Pilot[Any]) -> None:
     await gate_ready(pilot)
