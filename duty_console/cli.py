@@ -14,7 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from duty_console import __version__
-from duty_console.errors import UserError
+from duty_console.errors import PermissionDenied, UserError
+from duty_console.identity import under_sudo
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -108,13 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", metavar="PATH", help="keep the demo database in PATH")
     _console_options(p)
+    p.set_defaults(refused_under_sudo=True)
 
     p = add("init", c.cmd_init, "create or migrate the database and load data/defaults")
     p.add_argument("--defaults", metavar="DIR", help="load defaults from DIR instead")
+    p.add_argument(
+        "--roles",
+        choices=["print", "apply"],
+        help="PostgreSQL: print (or apply, as the schema's owner) the per-role logins and "
+        "their GRANTs",
+    )
+    p.set_defaults(refused_under_sudo=True)
 
-    add("serve", c.cmd_serve, "headless engine: devices and scheduler (SIGTERM drains, exit 0)")
+    p = add("serve", c.cmd_serve, "headless engine: devices and scheduler (SIGTERM drains, exit 0)")
+    p.set_defaults(refused_under_sudo=True)
 
     p = add("simulate", c.cmd_simulate, "drive a serial port with a device model's real frames")
+    p.set_defaults(refused_under_sudo=True)
     p.add_argument(
         "--port",
         required=True,
@@ -207,10 +218,22 @@ def _routine_commands() -> list[Callable[..., None]]:
     return [cli_timers.register, cli_rooms.register, cli_people.register, cli_supplies.register]
 
 
+def _refuse_under_sudo(args: argparse.Namespace) -> None:
+    """DESIGN §5: a run through sudo is a person reaching the service account's database; it
+    may not set up, simulate into or run the gate, whatever the sudo rule lets through."""
+    if getattr(args, "refused_under_sudo", False) and under_sudo():
+        name = args.handler.__name__.removeprefix("cmd_")
+        raise PermissionDenied(
+            f"`duty-console {name}` is refused through sudo; the administrator runs it as the "
+            "service account itself."
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _refuse_under_sudo(args)
         return int(args.handler(args))
     except UserError as exc:
         if getattr(args, "debug", False):

@@ -15,19 +15,22 @@ from typing import Any
 from duty_console.db import schema
 from duty_console.domain import audit, defaults, people, purge
 from duty_console.domain import staff as staff_service
-from duty_console.domain.actors import Actor, system_actor
-from duty_console.domain.snapshot import snapshot
-from duty_console.errors import UserError
+from duty_console.domain.actors import Actor
+from duty_console.domain.inert import inert
+from duty_console.domain.permissions import can, require
+from duty_console.domain.snapshot import snapshot, without_people
+from duty_console.errors import NotFound, PermissionDenied, UserError
 from duty_console.paths import DEFAULTS_DIR
 from duty_console.progress import Progress
 from duty_console.reports.export import day_bounds, export_entries
 from duty_console.runtime import (
     Runtime,
     cli_actor,
+    installer_actor,
     mapped_staff_id,
     open_runtime,
+    runs_as_owner,
     timers_schedule,
-    unix_user,
 )
 
 
@@ -106,8 +109,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if engine.lease_lost.is_set():
             engine.stop()
             raise UserError(f"Another engine took over the lease of gate {rt.gate!r}; stopped.")
+        if engine.failed.is_set():
+            break
     engine.stop()
     stats = engine.writer.stats
+    if stats.failure:
+        raise UserError(
+            f"The engine stopped: its writer failed ({stats.failure}); {stats.uncommitted} "
+            "readings were not recorded. Restart it (systemd does); run with --debug and report "
+            "the error."
+        )
     if stats.uncommitted:
         raise UserError(
             f"{stats.uncommitted} readings could not be committed: the database did not answer "
@@ -158,6 +169,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _viewer(rt: Runtime) -> Actor | None:
+    """Who is asking for the status; None for an account mapped to nobody (a monitor)."""
+    try:
+        return cli_actor(rt)
+    except (PermissionDenied, NotFound):
+        return None
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     tz = rt.settings.site.tz
@@ -172,6 +191,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             timers_schedule=timers_schedule(rt),
             remind_before_min=rt.settings.rota.remind_before_min,
         )
+    viewer = _viewer(rt)
+    if viewer is None or not can(viewer, "people.view"):
+        snap = without_people(snap)
     if args.format == "json":
         print(json.dumps(snap, ensure_ascii=False, indent=2))
         return 0
@@ -187,7 +209,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         state = "online" if d["online"] else "OFFLINE"
         print(
             f"  {d['name']:<16} {state:<8} ok {d['frames_ok']:<7} bad {d['frames_bad']:<5} "
-            f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  {d['status']}"
+            f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  "
+            f"{inert(d['status'])}"
         )
     for key, label in (
         ("recheck_overdue", "RECHECK OVERDUE"),
@@ -206,7 +229,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     for s in snap["supplies_low"]:
         print(f"Supplies low: {s['name']} {s['on_hand']} (reorder at {s['reorder_level']})")
     for r in snap["rooms"]:
-        print(f"Room {r['code']}: {r['state']} {' '.join(r['occupants'])}")
+        who = " ".join(r["occupants"]) or (
+            f"({r['occupant_count']} in it)" if r.get("occupant_count") else ""
+        )
+        print(f"Room {r['code']}: {r['state']} {who}".rstrip())
     for i in snap["incidents"]:
         kind = "DRILL " if i["drill"] else ""
         print(
@@ -251,13 +277,29 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
     return report_daily(args)
 
 
+def _init_actor(rt: Runtime) -> Actor:
+    """init is the installer's (the database's owner) or an admin's: it migrates the schema and
+    loads defaults, the playbooks among them (DESIGN §5)."""
+    if schema.is_current(rt.db):
+        actor = cli_actor(rt)
+    elif runs_as_owner(rt):
+        actor = installer_actor(rt)
+    else:
+        raise PermissionDenied(
+            "Only the account that owns the database may create or migrate it "
+            f"({rt.db.safe_url}); run `duty-console init` as that account."
+        )
+    require(actor, "defaults.load")
+    return actor
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config, require_schema=False)
-    before, after = schema.upgrade(rt.db)
     base = DEFAULTS_DIR if not args.defaults else Path(args.defaults)
     if not base.is_dir():
         raise UserError(f"The defaults folder {base} does not exist.")
-    actor = system_actor(gate=rt.gate, via="cli", name=f"unix:{unix_user()}")
+    actor = _init_actor(rt)
+    before, after = schema.upgrade(rt.db)
     with rt.db.write() as session:
         if before != after:
             audit.append(
@@ -276,7 +318,32 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"Defaults from {base}: nothing to change.")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.roles:
+        _database_roles(rt, args.roles)
     return 0
+
+
+def _database_roles(rt: Runtime, how: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from duty_console.db import roles
+
+    if rt.db.backend != "postgresql":
+        raise UserError(
+            "--roles is for PostgreSQL; a SQLite database is guarded by its file's mode (0600)."
+        )
+    database = make_url(rt.db.url).database or ""
+    if how == "print":
+        print(roles.role_script(database), end="")
+        return
+    with rt.db.write() as session:
+        for statement in roles.role_statements(database):
+            session.execute(text(statement))
+    names = ", ".join(roles.login(r) for r in roles.STAFF_ROLES)
+    print(
+        f"Logins {names} and their GRANTs applied; set their passwords (ALTER ROLE ... PASSWORD)."
+    )
 
 
 def cmd_people_import(args: argparse.Namespace) -> int:
@@ -321,26 +388,30 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 def cmd_export_entries(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     actor = cli_actor(rt)
+    require(actor, "export")
     tz = rt.settings.site.tz
     since = until = None
     if args.date:
         since, until = day_bounds(args.date, tz)
     elif args.since:
         since = args.since if args.since.tzinfo else args.since.replace(tzinfo=tz)
+    # Audited (committed) before the first row: an export cut short (`| head`) is still on record.
+    with rt.db.write() as wsession:
+        audit.append(
+            wsession, actor, "export.entries", args.format, {"since": since, "until": until}
+        )
     with rt.db.read() as session:
         export_entries(session, actor, sys.stdout, tz, fmt=args.format, since=since, until=until)
-        with rt.db.write() as wsession:
-            audit.append(
-                wsession, actor, "export.entries", args.format, {"since": since, "until": until}
-            )
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    rt = open_runtime(args.config)
+    rt = open_runtime(args.config, create_key=False)
     bar = Progress("Checking the audit chain")
     with rt.db.read() as session:
-        result = audit.verify(session, progress=bar.update, expect_head=args.head)
+        result = audit.verify(
+            session, progress=bar.update, expect_head=args.head, key=rt.db.audit_key
+        )
     bar.close()
     if result.ok:
         print(f"Audit trail intact: {result.checked} records checked; head {result.head}.")
@@ -363,5 +434,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
         raise UserError("--older-than must be at least 1 day.")
     with rt.db.write() as session:
         counts = purge.purge_older_than(session, actor, args.older_than, now=datetime.now(UTC))
+    rt.db.vacuum()
     print("Purged: " + json.dumps(counts, ensure_ascii=False))
     return 0

@@ -2,6 +2,9 @@
 
 Lookup order: ``--config PATH``, ``$DUTY_CONSOLE_CONFIG``, ``./duty-console.toml``, then the
 user config dir. With none found, defaults apply (a SQLite file in the user data dir).
+Through sudo only the system config is read (``/etc/duty-console.toml``): the caller chooses
+nothing (DESIGN §5). A config writable by group or others is refused everywhere; through sudo
+it must also be private (0600) to the account the console runs as, or root.
 Every mistake is reported as one sentence naming the file, the key and what is expected.
 """
 
@@ -17,10 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from duty_console.errors import ConfigError
+from duty_console.identity import under_sudo
 from duty_console.paths import PROJECT_DIR, user_config_file, user_data_dir
 
 PROFILES_DIR = PROJECT_DIR / "devices" / "profiles"
 ENV_VAR = "DUTY_CONSOLE_CONFIG"
+# The only config a run through sudo reads (the sudo rule's wrapper passes no arguments).
+SYSTEM_CONFIG = Path("/etc/duty-console.toml")
 
 
 def profile_names() -> list[str]:
@@ -97,6 +103,19 @@ class ScreeningSettings(_Section):
 class AccessSettings(_Section):
     unix_users: dict[str, str] = Field(
         default_factory=dict, description="Unix account → staff id, signed in without a PIN"
+    )
+    idle_lock_min: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="a console with no key pressed this long goes back to the sign-in screen",
+    )
+
+
+class AuditSettings(_Section):
+    key_file: str = Field(
+        default="",
+        description="the audit chain's key file (0600); default: beside the config file",
     )
 
 
@@ -276,6 +295,7 @@ class Settings(_Section):
     site: SiteSettings = Field(default_factory=SiteSettings)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     timers: TimersSettings = Field(default_factory=TimersSettings)
     rota: RotaSettings = Field(default_factory=RotaSettings)
@@ -303,6 +323,18 @@ def default_database_url() -> str:
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to use, or None when there is none anywhere (defaults apply)."""
+    if under_sudo():
+        if explicit:
+            raise ConfigError(
+                f"Through sudo the console reads only the system config {SYSTEM_CONFIG}; "
+                "--config is refused."
+            )
+        if not SYSTEM_CONFIG.is_file():
+            raise ConfigError(
+                f"Through sudo the console reads only the system config {SYSTEM_CONFIG}, "
+                "and there is none; the administrator creates it (README, Over SSH)."
+            )
+        return SYSTEM_CONFIG
     if explicit:
         path = Path(explicit)
         if not path.is_file():
@@ -388,11 +420,32 @@ def parse_settings(data: dict[str, Any], source: str = "<config>") -> Settings:
     return settings.model_copy(update={"source": source})
 
 
+def check_config_file(path: Path, *, private: bool) -> None:
+    """Refuse a config others could have written; ``private``: others may not read it either
+    (and it belongs to this account or root), as through sudo."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    mode = st.st_mode & 0o777
+    if mode & 0o022:
+        raise ConfigError(
+            f"{path} is writable by group or others (mode {mode:o}), so anyone could have "
+            f"changed it; run `chmod 600 {path}`."
+        )
+    if private and (mode & 0o077 or st.st_uid not in (os.getuid(), 0)):
+        raise ConfigError(
+            f"{path} must be private to the account the console runs as (mode 600, owned by "
+            f"it or root), not mode {mode:o} owned by uid {st.st_uid}; run `chmod 600 {path}`."
+        )
+
+
 def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     """Find, read and validate the configuration."""
     path = find_config(explicit)
     if path is None:
         return Settings()
+    check_config_file(path, private=under_sudo())
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -36,16 +37,45 @@ from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
 from duty_console.engine.runner import Engine
+from duty_console.errors import UserError
+from duty_console.keys import load_audit_key
 from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
 
 DEMO_OFFICER = "T002"
+DEMO_SETUP = "demo-setup"  # the audit actor of a database the demo made: its mark
+
+
+def check_demo_database(path: Path) -> None:
+    """``--db PATH`` may be a new file or one the demo made, never a school's real database:
+    the demo signs in without a PIN and writes simulated readings."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            made_here = (
+                "audit" in tables
+                and conn.execute(
+                    "SELECT 1 FROM audit WHERE actor = ? LIMIT 1", (DEMO_SETUP,)
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"--db {path}: not a demo database ({exc}).") from exc
+    if tables and not made_here:
+        raise UserError(
+            f"--db {path} is a real database, not one the demo made; the demo signs in "
+            "without a PIN and writes simulated readings, so it only takes a new file."
+        )
 
 
 def prepare_database(db: Database, gate: str) -> None:
     """Schema, defaults, sample roster and demo staff (only what is missing)."""
     schema.upgrade(db)
-    installer = system_actor(gate=gate, via="demo", name="demo-setup")
+    installer = system_actor(gate=gate, via="demo", name=DEMO_SETUP)
     with db.write() as session:
         defaults.load_defaults(session, installer, DEFAULTS_DIR)
         if session.exec(select(Person).limit(1)).first() is None:
@@ -276,7 +306,9 @@ class Demo:
         self.arrivals: Arrivals | None = None
 
     def start(self) -> tuple[Runtime, Actor]:
-        db = Database(f"sqlite:///{self.db_path}")
+        check_demo_database(self.db_path)
+        key = load_audit_key(self.db_path.with_name(self.db_path.name + ".key"), create=True)
+        db = Database(f"sqlite:///{self.db_path}", audit_key=key)
         prepare_database(db, self.gate)
         ir_fd, ir_path = open_pty()
         card_fd, card_path = open_pty()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,12 +10,25 @@ from pathlib import Path
 from duty_console.config import Settings, load_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database, sqlite_path
+from duty_console.domain import audit
 from duty_console.domain import staff as staff_service
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.screening import Rules
 from duty_console.domain.timers import Schedule
 from duty_console.errors import ConfigError, PermissionDenied
+from duty_console.identity import sudo_user, unix_user
+from duty_console.keys import audit_key_path, load_audit_key
+
+__all__ = [
+    "Runtime",
+    "cli_actor",
+    "installer_actor",
+    "login_user",
+    "open_runtime",
+    "runs_as_owner",
+    "unix_user",
+]
 
 
 @dataclass
@@ -55,7 +67,9 @@ def open_runtime(
     database_url: str | None = None,
     require_schema: bool = True,
     clock: Clock = SYSTEM_CLOCK,
+    create_key: bool = True,
 ) -> Runtime:
+    """``create_key``: make the audit key if there is none (``audit verify`` passes False)."""
     settings = load_settings(config)
     url = database_url or settings.database_url
     path = sqlite_path(url)
@@ -65,7 +79,8 @@ def open_runtime(
             f"There is no database at {path} yet; run `duty-console init` to create it "
             "(or set [database] url in the config)."
         )
-    db = Database(url)
+    key = load_audit_key(audit_key_path(settings), create=create_key)
+    db = Database(url, audit_key=key, on_audit_head=audit.publish_head)
     db.check()
     if require_schema and not schema.is_current(db):
         raise ConfigError(
@@ -75,24 +90,37 @@ def open_runtime(
     return Runtime(settings=settings, db=db, clock=clock)
 
 
-def unix_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid())
-
-
 def _owned_file(rt: Runtime) -> str | Path | None:
-    """The file whose owner is the installer: the SQLite file, else the config file."""
-    if rt.db.path is not None:
-        return rt.db.path
-    return rt.settings.source
+    """The SQLite file, whose owner is the installer."""
+    return rt.db.path
 
 
-def _runs_as_owner(rt: Runtime) -> bool:
+def _owns_server_schema(rt: Runtime) -> bool:
+    """With PostgreSQL, the installer is whoever logs in as the schema's owner (before init, the
+    database's owner), or a superuser (DESIGN §5): owning a config file proves nothing, anyone
+    can write one."""
+    if rt.db.backend != "postgresql":
+        return False
+    from sqlalchemy import text
+
+    with rt.db.read() as session:
+        owner = session.execute(
+            text(
+                "SELECT COALESCE("
+                " (SELECT tableowner = current_user FROM pg_tables"
+                "  WHERE schemaname = current_schema() AND tablename = 'audit'),"
+                " (SELECT pg_get_userbyid(datdba) = current_user FROM pg_database"
+                "  WHERE datname = current_database()))"
+                " OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+            )
+        ).scalar()
+    return bool(owner)
+
+
+def runs_as_owner(rt: Runtime) -> bool:
     owned = _owned_file(rt)
     if owned is None:
-        return False
+        return _owns_server_schema(rt)
     try:
         return os.stat(owned).st_uid == os.getuid()
     except OSError:
@@ -107,10 +135,9 @@ def login_user(rt: Runtime, environ: Mapping[str, str] | None = None) -> tuple[s
     SUDO_USER; it is trusted only when this process really runs as the database's owner, since
     anyone can set the variable in their own shell.
     """
-    env = os.environ if environ is None else environ
-    sudo_user = env.get("SUDO_USER", "")
-    if sudo_user and sudo_user != "root" and _runs_as_owner(rt):
-        return sudo_user, True
+    through = sudo_user(environ)
+    if through and runs_as_owner(rt):
+        return through, True
     return unix_user(), False
 
 
@@ -123,7 +150,8 @@ def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
     """The staff member behind this Unix account (config [access] unix_users).
 
     An unmapped account acts as the installer only if it owns the database file (or, with a
-    server database, the config file) and did not come through sudo; anyone else is refused.
+    server database, logs in as the schema's owner) and did not come through sudo; anyone else
+    is refused.
     """
     user, through_sudo = login_user(rt)
     mapped = rt.settings.access.unix_users.get(user)
@@ -131,10 +159,14 @@ def cli_actor(rt: Runtime, via: str = "cli") -> Actor:
         with rt.db.read() as session:
             staff = staff_service.get(session, mapped)
             return staff_service.actor_for(staff, rt.gate, via)
-    if not through_sudo and _runs_as_owner(rt):
-        actor = system_actor(gate=rt.gate, via=via, name=f"unix:{user}")
-        return Actor(actor.staff_id, actor.name, "admin", rt.gate, via)
+    if not through_sudo and runs_as_owner(rt):
+        return installer_actor(rt, via)
     raise PermissionDenied(
         f"The Unix account {user!r} is not mapped to a staff member; add it to [access] "
         "unix_users in the config, or run this as the account that owns the database."
     )
+
+
+def installer_actor(rt: Runtime, via: str = "cli") -> Actor:
+    actor = system_actor(gate=rt.gate, via=via, name=f"unix:{unix_user()}")
+    return Actor(actor.staff_id, actor.name, "admin", rt.gate, via)

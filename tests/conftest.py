@@ -21,10 +21,19 @@ from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL server f
 
 # 2026-11-29 08:00 in Asia/Shanghai.
 T0 = datetime(2026, 11, 29, 0, 0, 0, tzinfo=UTC)
+# The audit chain's key in every test database (a gate's lives in a 0600 file beside its config).
+AUDIT_KEY = bytes(range(32))
+
+
+def write_audit_key(path: Path) -> Path:
+    """The test key as a key file (hex, mode 0600), as `init` makes it."""
+    path.write_text(AUDIT_KEY.hex() + "\n", encoding="ascii")
+    path.chmod(0o600)
+    return path
 
 
 def build_database(path: Path, *, roster: bool = True) -> Database:
-    db = Database(f"sqlite:///{path}")
+    db = Database(f"sqlite:///{path}", audit_key=AUDIT_KEY)
     schema.upgrade(db)
     installer = system_actor(gate="north", name="installer")
     with db.write() as session:
@@ -59,7 +68,7 @@ def db(tmp_path: Path, _template_db: Path) -> Iterator[Database]:
     target = tmp_path / "duty.db"
     target.write_bytes(_template_db.read_bytes())
     target.chmod(0o600)
-    database = Database(f"sqlite:///{target}")
+    database = Database(f"sqlite:///{target}", audit_key=AUDIT_KEY)
     yield database
     database.dispose()
 

@@ -1,7 +1,8 @@
 """Barcode / QR scanners in serial mode (profile ``barcode-line``): one ID per line.
 
 The scanner's suffix may be CR, LF, CRLF (one terminator) or TAB. Surrounding whitespace is
-stripped, empty lines are ignored, and a line with control characters is a bad frame, not an ID.
+stripped, empty lines are ignored, and a line with control characters or anything beyond printable
+ASCII (no card or roster id has it) is a bad frame, not an ID.
 The same ID again within ``debounce_s`` (default 1.0 s) is the same scan (continuous-read mode).
 """
 
@@ -35,6 +36,8 @@ class BarcodeLine(LineProtocol):
             return []
         if not text.isprintable():
             return [self._bad(line, "scan with control characters", at)]
+        if not text.isascii():
+            return [self._bad(line, "scan with characters no ID has", at)]
         if not self._debounce.seen(text, mono):
             return []
         return [CardRead(self.device, at, mono, text, bytes(line))]

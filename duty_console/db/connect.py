@@ -8,7 +8,7 @@ queue on the busy timeout instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ from duty_console.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 15_000
 NOTIFY_CHANNEL = "duty_console_changed"
+# Session.info keys: the audit chain's key, and the newest audit record a transaction appended.
+KEY_INFO = "audit_key"
+HEAD_INFO = "audit_head"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -67,7 +70,17 @@ def _install_sqlite_events(engine: Engine) -> None:
 class Database:
     """One database: an engine for writes, the same pool with read-only transactions for reads."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        audit_key: bytes | None = None,
+        on_audit_head: Callable[[tuple[int | None, str]], None] | None = None,
+    ) -> None:
+        """``audit_key``: the HMAC key of the audit chain (None: plain SHA-256, for tests and
+        tools); ``on_audit_head``: called with (id, hash) after each commit that appended audit
+        records (the console writes it to the system log)."""
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -76,6 +89,8 @@ class Database:
                 "(expected sqlite:///path or postgresql+psycopg://user@host/db)."
             ) from exc
         self.url = url
+        self.audit_key = audit_key
+        self.on_audit_head = on_audit_head
         self.backend = parsed.get_backend_name()
         self.path = sqlite_path(url)
         kwargs: dict[str, Any] = {"echo": echo}
@@ -125,18 +140,40 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
-            if self.backend == "postgresql":
-                # Consoles LISTEN on this channel; NOTIFY is delivered only if we commit.
-                session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        info = {KEY_INFO: self.audit_key}
+        with Session(self.engine, expire_on_commit=False, info=info) as session:
+            with session.begin():
+                yield session
+                if self.backend == "postgresql":
+                    # Consoles LISTEN on this channel; NOTIFY is delivered only if we commit.
+                    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+            head = session.info.get(HEAD_INFO)
+            if head is not None and self.on_audit_head is not None:
+                self.on_audit_head(head)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A short read-only session; nothing it holds survives the block."""
         # Closing (not rolling back) ends the transaction and keeps loaded objects readable.
-        with Session(self.read_engine, expire_on_commit=False) as session:
+        with Session(
+            self.read_engine, expire_on_commit=False, info={KEY_INFO: self.audit_key}
+        ) as session:
             yield session
+
+    def vacuum(self) -> None:
+        """Rewrite the file without the free pages deleted rows left (after a purge)."""
+        if self.backend == "sqlite":
+            raw = self.engine.raw_connection()
+            try:
+                driver = raw.driver_connection
+                driver.execute("VACUUM")  # type: ignore[union-attr]
+                # The old pages may still sit in the write-ahead log: fold it in and empty it.
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        else:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
 
     def dispose(self) -> None:
         self.engine.dispose()

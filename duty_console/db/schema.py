@@ -43,6 +43,8 @@ def upgrade(db: Database) -> tuple[str | None, str | None]:
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
+                # 0003 re-seals an existing audit chain with the key (see that migration).
+                cfg.attributes["audit_key"] = db.audit_key
                 command.upgrade(cfg, "head")
                 if raw is not None:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

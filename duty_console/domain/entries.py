@@ -17,6 +17,7 @@ from duty_console.db.models import Entry, Person, Visitor
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.inert import foreign, inert
 from duty_console.domain.intake import after_insert, record_reading
 from duty_console.domain.permissions import require
 from duty_console.domain.screening import (
@@ -275,6 +276,14 @@ def register_visitor(
         problems.append(Term(N_("the reason for the visit")))
     if not host.strip():
         problems.append(Term(N_("who they visit")))
+    for typed in (name, phone, reason, host):
+        bad = foreign(typed)
+        if bad:
+            raise UserError(
+                N_("'{text}' holds the control character {char}; type it again."),
+                text=inert(typed),
+                char=bad,
+            )
     if problems:
         raise UserError(N_("A visitor needs {parts}."), parts=problems)
     now = clock.now()
@@ -392,8 +401,9 @@ def _to_row(r: Any) -> EntryRow:
         gate=r[2],
         device=r[3],
         person_id=r[4],
-        name=r[5] or r[12] or "",
-        class_name=r[6] or "",
+        # Roster and visitor text reaches terminals: whatever slipped in before is made inert.
+        name=inert(r[5] or r[12] or ""),
+        class_name=inert(r[6] or ""),
         temp_c=r[7],
         mode=r[8],
         status=r[9],

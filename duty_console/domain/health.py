@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from duty_console.db.connect import BUSY_TIMEOUT_MS
 from duty_console.db.models import Device, EngineLease
 
-# A heartbeat older than this means the engine holding the lease is gone.
-LEASE_STALE_S = 6.0
+# A heartbeat older than this means the engine holding the lease is gone. It must exceed the
+# database's busy timeout: a live engine whose heartbeat waited behind a long write lock (a big
+# import, a purge) is not dead, and must not be taken over. On the holder's own host the
+# process table answers sooner (``holder_is_dead``) and a live pid is trusted over age.
+LEASE_STALE_S = 2 * BUSY_TIMEOUT_MS / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +41,39 @@ class DeviceHealth:
     last_frame_at: datetime | None
 
 
+def holder_process(holder: str) -> bool | None:
+    """Whether the lease holder's process is alive: True/False on its own host, None elsewhere
+    (another PC: only the heartbeat's age can tell). Holders are ``host:pid:nonce``."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isascii() or not pid_text.isdigit():
+        return None
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another account's live process
+    return True
+
+
+def lease_live(lease: EngineLease, now: datetime) -> bool:
+    """Whether a lease may not be taken over: on the holder's host its process decides (a live
+    pid is trusted over the heartbeat's age); elsewhere the age."""
+    alive = holder_process(lease.holder)
+    if alive is not None:
+        return alive
+    return (now - lease.heartbeat_at).total_seconds() < LEASE_STALE_S
+
+
 def engine_state(session: Session, gate: str, now: datetime) -> EngineState:
     lease = session.get(EngineLease, gate)
     if lease is None:
         return EngineState(gate, False, None, "")
     age = max(0.0, (now - lease.heartbeat_at).total_seconds())
-    return EngineState(gate, age < LEASE_STALE_S, round(age, 1), lease.holder)
+    # Shown alive only while it beats: a live process whose engine hangs is not "engine ok".
+    alive = age < LEASE_STALE_S and holder_process(lease.holder) is not False
+    return EngineState(gate, alive, round(age, 1), lease.holder)
 
 
 def devices(session: Session, gate: str | None = None) -> list[DeviceHealth]:

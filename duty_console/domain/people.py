@@ -16,6 +16,7 @@ from duty_console.db.models import Person
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.inert import foreign
 from duty_console.domain.permissions import require
 from duty_console.domain.pinyin import name_keys
 from duty_console.errors import UserError
@@ -27,6 +28,8 @@ KINDS = ("student", "staff")
 _PERSON_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _CARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,20}$")
+# The roster table's column sizes: longer is a clear error with its line, not a database's.
+FIELD_LIMITS = {"name": 64, "grade": 32, "class": 64, "guardian_name": 64, "dorm": 32}
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class RosterRejected(UserError):
 def normalise_card(card_id: str) -> str:
     """Card numbers are compared without leading zeros (an RDM6300 prints 0012345678)."""
     card_id = card_id.strip()
-    if card_id.isdigit():
+    # ASCII digits only: '²' and '٣' pass isdigit() but are no card number (int() refuses them).
+    if card_id.isascii() and card_id.isdigit():
         return str(int(card_id))
     return card_id
 
@@ -122,7 +126,17 @@ def parse_roster(data: bytes, source: str = "roster") -> ParsedRoster:
     parsed = ParsedRoster()
     seen_ids: dict[str, int] = {}
     seen_cards: dict[str, int] = {}
-    for record in reader:
+    records = iter(reader)
+    while True:
+        before = reader.line_num
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # A field over the csv module's limit (128 KiB), say: that row, not the whole file.
+            parsed.errors.append(RowError(before + 1, f"not a CSV row ({exc})"))
+            continue
         line = reader.line_num
         if None in record:
             parsed.errors.append(RowError(line, "more fields than the header has columns"))
@@ -158,6 +172,16 @@ def parse_roster(data: bytes, source: str = "roster") -> ParsedRoster:
 def _row_problem(
     values: dict[str, str], seen_ids: dict[str, int], seen_cards: dict[str, int]
 ) -> str:
+    for column, value in values.items():
+        bad = foreign(value)
+        if bad:
+            return (
+                f"{column} holds the control or format character {bad}, which no name, class or "
+                "number has (a terminal could take it as a command)"
+            )
+    for column, limit in FIELD_LIMITS.items():
+        if len(values.get(column, "")) > limit:
+            return f"{column} is longer than {limit} characters"
     pid = values.get("person_id", "")
     if not pid:
         return "person_id is empty"
@@ -168,8 +192,6 @@ def _row_problem(
     name = values.get("name", "")
     if not name:
         return f"name is empty for {pid}"
-    if len(name) > 64:
-        return f"name is longer than 64 characters for {pid}"
     kind = values.get("kind") or "student"
     if kind not in KINDS:
         return f"kind {kind!r} is not one of {', '.join(KINDS)}"
@@ -301,11 +323,12 @@ def search(session: Session, query: str, limit: int = 20) -> list[Person]:
         .where(col(Person.active))
         .where(
             or_(
-                col(Person.person_id).ilike(f"{q}%"),
+                # autoescape: a '%' or '_' typed in the search is that character, not a wildcard.
+                col(Person.person_id).istartswith(q, autoescape=True),
                 col(Person.card_id) == normalise_card(q),
-                col(Person.name).contains(q),
-                col(Person.initials).startswith(lower),
-                col(Person.pinyin).startswith(lower),
+                col(Person.name).contains(q, autoescape=True),
+                col(Person.initials).startswith(lower, autoescape=True),
+                col(Person.pinyin).startswith(lower, autoescape=True),
             )
         )
         .limit(200)
@@ -344,6 +367,8 @@ def ids_matching(session: Session, query: str, limit: int = 2000) -> set[str]:
         return set()
     found = {p.person_id for p in search(session, q, 200)}
     in_class = session.exec(
-        select(Person.person_id).where(col(Person.class_name).contains(q)).limit(limit)
+        select(Person.person_id)
+        .where(col(Person.class_name).contains(q, autoescape=True))
+        .limit(limit)
     )
     return found | set(in_class)

@@ -32,6 +32,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "alert.manage": ALL_STAFF | {"system"},
     "alert.acknowledge": ALL_STAFF,
     "engine.run": frozenset({"system", "admin", "officer", "duty"}),
+    # Closing the console at the gate PC (others sign out: the next person gets the sign-in
+    # screen, never the shell behind it). Over SSH everyone may leave.
+    "console.quit": frozenset({"admin"}),
+    # Who is in isolation or an incident, by person id (status, reports): not the gate's duty.
+    "people.view": LEADS | {"system"},
     # The people side of the day (issue 11). A class teacher's check is a duty action; the
     # fit-to-return check (复课证明) is the school doctor's alone.
     "check.record": ALL_STAFF,

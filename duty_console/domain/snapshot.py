@@ -70,6 +70,27 @@ def snapshot(
     }
 
 
+def _hide_people(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_hide_people(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _hide_people(v) for k, v in value.items()}
+    if "person_id" in out:
+        out["person_id"] = None
+    if "occupants" in out:
+        out["occupant_count"] = len(out["occupants"])
+        out["occupants"] = []
+    return out
+
+
+def without_people(snap: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot for a viewer who may not see who is ill, isolated or under watch (DESIGN
+    §5): every ``person_id`` (fevers, rooms, incidents, watches, absences) is None and rooms keep
+    a count of their occupants; states, counts and times stay."""
+    return {**_hide_people(snap), "people_hidden": True}
+
+
 def count_open_incidents(session: Session) -> int:
     return int(
         session.exec(

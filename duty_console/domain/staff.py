@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -42,9 +43,20 @@ def check_pin(pin: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+# A PIN that nobody has: an unknown staff number is checked against it, so it costs the same
+# scrypt time as a known one and timing does not tell which numbers exist.
+@functools.cache
+def _nobody() -> str:
+    return hash_pin("no staff member has this PIN")
+
+
+MIN_PIN_DIGITS = 6
+
+
 def validate_pin(pin: str) -> None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise UserError(N_("A PIN is 4 to 12 digits."))
+    """A new PIN: 6 to 12 ASCII digits (old 4-digit PINs still sign in until changed)."""
+    if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= 12):
+        raise UserError(N_("A PIN is 6 to 12 digits."))
 
 
 def add_or_update(
@@ -109,25 +121,51 @@ def actor_for(staff: Staff, gate: str, via: str) -> Actor:
 
 
 MAX_FAILED_SIGN_INS = 5
-LOCKOUT_S = 300
+FAILURE_WINDOW_S = 300
+# Each lockout of the same staff number (since its last good sign-in, within a day) is longer.
+LOCKOUT_MINUTES = (5, 15, 60)
+LOCKOUT_MEMORY = timedelta(days=1)
 WRONG_PIN = N_("Staff number or PIN is wrong.")
-LOCKED = N_("Too many wrong PINs for this staff number; wait 5 minutes or ask an administrator.")
+LOCKED = N_(
+    "Too many wrong PINs for this staff number; wait {minutes} minutes or ask an administrator."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SignInRefused:
-    """Why a sign-in failed, in one sentence (the attempt is already audited): a message id."""
+    """Why a sign-in failed, in one sentence (the attempt is already audited): a message id,
+    and for a lockout how long it lasts."""
 
     message: str
+    minutes: int = 0
 
 
-def _failures_since_success(session: Session, staff_id: str, since: datetime) -> int:
-    """Wrong PINs for ``staff_id`` after ``since`` and after its last good sign-in."""
+def _last_good_sign_in(session: Session, staff_id: str) -> int:
     last_ok = session.exec(
         select(func.max(AuditRecord.id)).where(
             AuditRecord.action == "staff.sign_in", AuditRecord.target == staff_id
         )
     ).one()
+    return int(last_ok or 0)
+
+
+def _lockouts(session: Session, staff_id: str, after_id: int, since: datetime) -> list[AuditRecord]:
+    """This staff number's lockouts after ``after_id`` and ``since``, oldest first."""
+    return list(
+        session.exec(
+            select(AuditRecord)
+            .where(
+                AuditRecord.action == "staff.locked",
+                AuditRecord.target == staff_id,
+                col(AuditRecord.id) > after_id,
+                col(AuditRecord.at) >= since,
+            )
+            .order_by(col(AuditRecord.id))
+        )
+    )
+
+
+def _failures(session: Session, staff_id: str, after_id: int, since: datetime) -> int:
     return int(
         session.exec(
             select(func.count())
@@ -136,10 +174,14 @@ def _failures_since_success(session: Session, staff_id: str, since: datetime) ->
                 AuditRecord.action == "staff.sign_in_failed",
                 AuditRecord.target == staff_id,
                 col(AuditRecord.at) >= since,
-                col(AuditRecord.id) > (last_ok or 0),
+                col(AuditRecord.id) > after_id,
             )
         ).one()
     )
+
+
+def _minutes(nth_lockout: int) -> int:
+    return LOCKOUT_MINUTES[min(nth_lockout, len(LOCKOUT_MINUTES) - 1)]
 
 
 def sign_in(
@@ -153,26 +195,32 @@ def sign_in(
 ) -> Actor | SignInRefused:
     """Staff number + PIN → Actor, in a write session: every attempt is audited.
 
-    Wrong id or PIN get the same answer; after five wrong PINs in five minutes the staff number
-    is refused until five minutes pass, so a 4-digit PIN cannot be guessed at the gate.
-    Returns (rather than raises) a refusal, so the caller commits the audit record of it.
+    Wrong id or PIN get the same answer, after the same scrypt work. Five wrong PINs within five
+    minutes lock the staff number: 5 minutes, then 15, then 60 for each further lockout until a
+    good sign-in (or a day without one). While locked even the right PIN is refused, so a guesser
+    cannot tell when they hit it. Returns (rather than raises) a refusal, so the caller commits
+    the audit record of it.
     """
     now = clock.now()
-    staff_id = staff_id.strip()
+    staff_id = staff_id.strip()[:64]
     who = system_actor(gate=gate, via=via, name=f"sign-in:{via}")
-    if _failures_since_success(session, staff_id, now - timedelta(seconds=LOCKOUT_S)) >= (
-        MAX_FAILED_SIGN_INS
-    ):
-        audit.append(session, who, "staff.sign_in_refused", staff_id, {"via": via}, clock=clock)
-        return SignInRefused(LOCKED)
+    last_ok = _last_good_sign_in(session, staff_id)
+    locks = _lockouts(session, staff_id, last_ok, now - LOCKOUT_MEMORY)
+    if locks:
+        minutes = _minutes(len(locks) - 1)
+        if now < locks[-1].at + timedelta(minutes=minutes):
+            audit.append(session, who, "staff.sign_in_refused", staff_id, {"via": via}, clock=clock)
+            return SignInRefused(LOCKED, minutes)
     staff = session.exec(select(Staff).where(Staff.staff_id == staff_id)).first()
-    if (
-        staff is None
-        or not staff.active
-        or not staff.pin_hash
-        or not check_pin(pin, staff.pin_hash)
-    ):
+    known = staff is not None and staff.active and bool(staff.pin_hash)
+    good = check_pin(pin, staff.pin_hash if known and staff else _nobody()) and known
+    if not good or staff is None:
         audit.append(session, who, "staff.sign_in_failed", staff_id, {"via": via}, clock=clock)
+        after = max(last_ok, locks[-1].id or 0) if locks else last_ok
+        since = now - timedelta(seconds=FAILURE_WINDOW_S)
+        if _failures(session, staff_id, after, since) >= MAX_FAILED_SIGN_INS:
+            minutes = _minutes(len(locks))
+            audit.append(session, who, "staff.locked", staff_id, {"minutes": minutes}, clock=clock)
         return SignInRefused(WRONG_PIN)
     actor = actor_for(staff, gate, via)
     audit.append(session, actor, "staff.sign_in", staff_id, {"via": via}, clock=clock)

@@ -37,9 +37,11 @@ from duty_console.db.models import Device, Entry, Person
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.inert import inert
 from duty_console.domain.intake import after_insert, needs_after
 from duty_console.domain.people import find_by_card
 from duty_console.domain.screening import (
+    INVALID,
     CardPairing,
     Decision,
     Mode,
@@ -99,6 +101,10 @@ class WriterStats:
     by_status: dict[str, int] = field(default_factory=dict)
     # Measurements still not committed when the writer had to give up at stop (database gone).
     uncommitted: int = 0
+    # Events or measurements a bug could not handle (a strange frame met it): counted.
+    unreadable: int = 0
+    # Why the writer thread ended on its own (it should never): set by the watchdog.
+    failure: str = ""
 
 
 class Writer(threading.Thread):
@@ -114,6 +120,7 @@ class Writer(threading.Thread):
         clock: Clock = SYSTEM_CLOCK,
         queue_size: int = 20_000,
         on_commit: Callable[[int], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(name=f"writer-{gate}", daemon=True)
         self.db = db
@@ -122,6 +129,7 @@ class Writer(threading.Thread):
         self.devices = devices
         self.clock = clock
         self.on_commit = on_commit
+        self.on_failure = on_failure
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self.pairing = CardPairing(rules.pair_within_s)
         self.actor: Actor = system_actor(gate=gate, via="engine", name=f"engine:{gate}")
@@ -133,14 +141,26 @@ class Writer(threading.Thread):
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
         self._stopping = threading.Event()
+        # Whether the measurement being screened already has its entry (see _screen_one).
+        self._own_row_written = False
         for state in devices.values():
             if state.role == "thermometer" and state.trigger is None:
                 state.trigger = make_trigger(state.profile, state.name)
 
     # -- called from device threads --------------------------------------------------------
     def submit(self, event: DeviceEvent) -> None:
-        """The PortReaders' sink. Blocks (never drops) when the writer is behind."""
-        self.queue.put(event)
+        """The PortReaders' sink. Blocks (never drops) while the writer is behind and alive.
+
+        A writer that died (see :meth:`run`) takes nothing more: the device threads are not
+        left blocked on a full queue for ever, and the engine stops on the failure.
+        """
+        while True:
+            try:
+                self.queue.put(event, timeout=0.5)
+                return
+            except queue.Full:
+                if self.stats.failure:
+                    return
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Commit everything already read, then end the thread."""
@@ -150,14 +170,40 @@ class Writer(threading.Thread):
 
     # -- the writer thread -------------------------------------------------------------------
     def run(self) -> None:
+        """The writer's loop, under a watchdog: if anything ever escapes it, the failure is
+        recorded and reported (``on_failure``) so the engine stops and says so, instead of
+        leaving a lease held by an engine that records nothing."""
+        try:
+            self._loop()
+        except BaseException as exc:
+            self.stats.failure = f"{type(exc).__name__}: {exc}"[:255]
+            self.stats.uncommitted = len(self._pending) + self.queue.qsize()
+            log.critical("the writer of gate %s failed: %s", self.gate, self.stats.failure)
+            log.debug("writer failure", exc_info=True)
+            if self.on_failure is not None:
+                self.on_failure(self.stats.failure)
+
+    def _loop(self) -> None:
         stopped = False
         while not stopped:
             events, stopped = self._collect()
             for event in events:
-                self._phase1(event)
+                self._read_event(event)
             self._flush_triggers(float("inf") if stopped else time.monotonic())
             if self._pending or self._dirty_devices():
                 self._commit_with_retry(final=stopped)
+
+    def _read_event(self, event: Any) -> None:
+        """Phase 1 for one event; one that cannot be read is counted, never fatal."""
+        try:
+            self._phase1(event)
+        except Exception as exc:
+            self.stats.unreadable += 1
+            log.exception("event %r could not be read: %r", event, exc)
+            state = self.devices.get(getattr(event, "device", ""))
+            if state is not None:
+                state.frames_bad += 1
+                state.dirty = True
 
     def _collect(self) -> tuple[list[Any], bool]:
         events: list[Any] = []
@@ -213,7 +259,7 @@ class Writer(threading.Thread):
             state.dirty = True
         elif isinstance(event, DeviceStatus):
             state.online = event.online
-            state.status = event.reason[:255]
+            state.status = inert(event.reason)[:255]
             state.dirty = True
 
     def _measured(self, state: DeviceState, item: Measurement | SensorErrorEvent) -> None:
@@ -270,7 +316,7 @@ class Writer(threading.Thread):
             if any(m.card_id is not None for m in work):
                 self._refresh_cards(session)
             for m in work:
-                row = self._screen(session, m, rows, inserted)
+                row = self._screen_one(session, m, rows, inserted)
                 if row is not None:
                     rows.append(row)
             self._insert(session, rows, inserted)
@@ -316,6 +362,50 @@ class Writer(threading.Thread):
         if self.on_commit and inserted:
             self.on_commit(len(inserted))
 
+    def _screen_one(
+        self,
+        session: Session,
+        m: _Measured,
+        rows: list[dict[str, Any]],
+        inserted: list[tuple[int, str]],
+    ) -> dict[str, Any] | None:
+        """Screen one measurement; one that trips a bug is an ``invalid`` entry saying why.
+
+        Database errors go up (the group is retried); anything else costs this measurement its
+        screening, not the writer its life.
+        """
+        self._own_row_written = False
+        try:
+            return self._screen(session, m, rows, inserted)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            self.stats.unreadable += 1
+            log.exception("measurement %r could not be screened", m)
+            if self._own_row_written:
+                return None  # its entry is already written; what failed came after
+            return {
+                **self._row(m, None, f"not screened: {type(exc).__name__}"[:64]),
+                **entry_fields(Decision(INVALID)),
+                "temp_c": None,
+            }
+
+    def _row(self, m: _Measured, person_id: str | None, note: str) -> dict[str, Any]:
+        """The columns every entry from a device has (screening adds its own)."""
+        return {
+            "at": m.at,
+            "gate": self.gate,
+            "device": m.device,
+            "person_id": person_id,
+            "temp_c": m.temp_c,
+            "mode": Mode.IR.value,
+            "kind": m.kind,
+            "note": note,
+            "reason": "",
+            "created_at": self.clock.now(),
+            "created_by": self.actor.label,
+        }
+
     def _screen(
         self,
         session: Session,
@@ -328,30 +418,18 @@ class Writer(threading.Thread):
         if m.card_id is not None:
             person_id = self._person_of(session, m.card_id)
             if person_id is None:
-                note = f"card {m.card_id} is not in the roster"
+                note = f"card {inert(m.card_id)[:40]} is not in the roster"
         if person_id is not None and any(r["person_id"] == person_id for r in rows):
             # An earlier row of this group may hold this person's fever: write it first.
             self._insert(session, rows, inserted)
             rows.clear()
         decision = screen(session, self.rules, person_id, m.temp_c, Mode.IR, m.at)
-        row: dict[str, Any] = {
-            "at": m.at,
-            "gate": self.gate,
-            "device": m.device,
-            "person_id": person_id,
-            "temp_c": m.temp_c,
-            "mode": Mode.IR.value,
-            "kind": m.kind,
-            "note": note,
-            "reason": "",
-            "created_at": self.clock.now(),
-            "created_by": self.actor.label,
-            **entry_fields(decision),
-        }
+        row = {**self._row(m, person_id, note), **entry_fields(decision)}
         if needs_after(decision):
             self._insert(session, rows, inserted)
             rows.clear()
             self._insert(session, [row], inserted)
+            self._own_row_written = True
             self._after(session, decision, inserted[-1][0])
             return None
         return row

@@ -15,7 +15,7 @@ from duty_console.db.models import EngineLease
 from duty_console.domain import audit
 from duty_console.domain.actors import system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.health import LEASE_STALE_S
+from duty_console.domain.health import LEASE_STALE_S, holder_process, lease_live
 from duty_console.errors import UserError
 
 
@@ -25,17 +25,7 @@ class LeaseHeld(UserError):
 
 def holder_is_dead(holder: str) -> bool:
     """True when the holder ran on this host and its process is gone (killed, crashed)."""
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return holder_process(holder) is False
 
 
 def make_holder() -> str:
@@ -65,8 +55,7 @@ class Lease:
                 audit.append(session, actor, "engine.start", self.gate, {"holder": self.holder})
             else:
                 age = (now - lease.heartbeat_at).total_seconds()
-                live = age < LEASE_STALE_S and not holder_is_dead(lease.holder)
-                if live and lease.holder != self.holder:
+                if lease_live(lease, now) and lease.holder != self.holder:
                     host, pid = [*lease.holder.split(":"), "?", "?"][:2]
                     raise LeaseHeld(
                         f"The engine for gate {self.gate!r} is already running on {host} "
@@ -96,7 +85,8 @@ class Lease:
             self.held = bool(result.rowcount)  # type: ignore[attr-defined]
         return self.held
 
-    def release(self) -> None:
+    def release(self, failure: str = "") -> None:
+        """Give the lease up; ``failure``: why the engine stopped on its own (audited)."""
         if not self.held:
             return
         actor = system_actor(gate=self.gate, via="engine", name=f"engine:{self.gate}")
@@ -106,7 +96,8 @@ class Lease:
                     col(EngineLease.gate) == self.gate, col(EngineLease.holder) == self.holder
                 )
             )
-            audit.append(session, actor, "engine.stop", self.gate, {"holder": self.holder})
+            details = {"holder": self.holder, **({"failure": failure} if failure else {})}
+            audit.append(session, actor, "engine.stop", self.gate, details)
         self.held = False
 
     @staticmethod

@@ -56,10 +56,14 @@ class Engine:
         configured = rt.settings.devices if devices is None else devices
         self.states = device_states(configured, rt.settings.source or "config")
         self.lease = Lease(rt.db, self.gate, clock=rt.clock)
-        self.writer = Writer(rt.db, self.gate, rt.rules, self.states, clock=rt.clock)
+        self.writer = Writer(
+            rt.db, self.gate, rt.rules, self.states, clock=rt.clock, on_failure=self._writer_failed
+        )
         self.readers: list[PortReader] = []
         self.scheduler: Any = BackgroundScheduler(timezone="UTC")
         self.lease_lost = threading.Event()
+        # Set when the writer died: the engine stops, and `serve` exits 1 saying why.
+        self.failed = threading.Event()
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self.running = False
@@ -97,7 +101,17 @@ class Engine:
             raise
         self.running = True
 
+    def _writer_failed(self, reason: str) -> None:
+        """The watchdog: an engine whose writer is dead records nothing, so it must not look
+        alive. It stops (no more heartbeat, the lease released with the reason), and every
+        console shows the engine as stopped."""
+        log.critical("gate %s: the engine stops because its writer failed (%s)", self.gate, reason)
+        self.failed.set()
+        threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
+
     def _heartbeat(self) -> None:
+        if self.failed.is_set() or (self.running and not self.writer.is_alive()):
+            return  # a dead writer gets no heartbeat: the lease goes stale even if stop hangs
         try:
             if not self.lease.heartbeat():
                 log.error("the lease of gate %s was taken over; stopping this engine", self.gate)
@@ -135,7 +149,7 @@ class Engine:
             self.writer.stop()
         if not self.lease_lost.is_set():
             try:
-                self.lease.release()
+                self.lease.release(self.writer.stats.failure)
             except SQLAlchemyError as exc:
                 log.warning("could not release the lease: %s", exc)
         self.running = False

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from duty_console.db.models import Entry, Person, Visitor
 from duty_console.domain.actors import Actor
+from duty_console.domain.inert import inert, spreadsheet_safe
 from duty_console.domain.permissions import require
 
 COLUMNS = (
@@ -35,6 +36,8 @@ COLUMNS = (
     "entry_id",
     "recorded_by",
 )
+# Columns whose text came from people or devices: inert, and never a spreadsheet formula.
+TEXT_COLUMNS = ("gate", "device", "person_id", "person_name", "mode", "reason", "visitor")
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -94,17 +97,24 @@ def export_entries(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    """Write the entries to ``out``; returns the row count."""
+    """Write the entries to ``out``; returns the row count.
+
+    CSV cells of text start with ``'`` where a spreadsheet would run them (``= + - @``, TAB,
+    CR); every text value, CSV or JSON, is stripped of control and format characters."""
     require(actor, "export")
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in iter_entries(session, tz, since=since, until=until):
+            for column in TEXT_COLUMNS:
+                row[column] = spreadsheet_safe(str(row[column]))
             writer.writerow(row)
             count += 1
     elif fmt == "jsonl":
         for row in iter_entries(session, tz, since=since, until=until):
+            for column in TEXT_COLUMNS:
+                row[column] = inert(str(row[column]))
             row["temp_c"] = None if row["temp_c"] == "" else float(row["temp_c"])
             row["recheck_of"] = row["recheck_of"] or None
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -85,6 +85,8 @@ HEALTH_EVERY_S = 2.0
 RETRY_AFTER_S = 2.0
 # How often the SSH watchdog checks that the terminal is still there.
 TERMINAL_CHECK_S = 1.0
+# How often an idle console checks whether it is time to lock (at most).
+IDLE_CHECK_S = 30.0
 
 
 KEY_NAMES = {
@@ -164,6 +166,7 @@ class DutyConsoleApp(App[int]):
         lang: str = "zh_CN",
         clock: Clock | None = None,
         poll_interval_s: float = 0.25,
+        idle_lock_s: float | None = None,
     ) -> None:
         self.language = set_language(lang)
         super().__init__()
@@ -178,6 +181,13 @@ class DutyConsoleApp(App[int]):
         self.title = _("Duty Console")
         self.watch_terminal = False
         self.hung_up = False
+        # Set when the console went back to the sign-in screen (Ctrl+Q at the gate, or idle):
+        # run_console starts a fresh one with nobody signed in.
+        self.signed_out = False
+        self.idle_lock_s = (
+            idle_lock_s if idle_lock_s is not None else rt.settings.access.idle_lock_min * 60.0
+        )
+        self._last_input = time.monotonic()
         self._first_actor = actor
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -216,6 +226,31 @@ class DutyConsoleApp(App[int]):
         self._follow_database()
         self.set_interval(OVERDUE_BELL_S, self._ring_while_overdue)
         self.switch_mode("gate")
+        self._last_input = time.monotonic()
+        self.set_interval(min(IDLE_CHECK_S, self.idle_lock_s / 4), self._check_idle)
+
+    # -- who may leave, and an idle console ------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.context is not None and time.monotonic() - self._last_input >= self.idle_lock_s:
+            self.sign_out()
+
+    def may_quit(self) -> bool:
+        """Over SSH anyone may leave (the session ends); at the gate PC only an admin closes the
+        console: anyone else signs out, and the next person gets the sign-in screen."""
+        if self.context is None:
+            return bool(os.environ.get("SSH_CONNECTION"))
+        actor = self.context.actor
+        return actor.via in ("ssh", "demo") or self.context.can("console.quit")
+
+    def sign_out(self) -> None:
+        self.signed_out = True
+        self.exit(0)
 
     # -- the live feed --------------------------------------------------------------------
 
@@ -337,7 +372,7 @@ class DutyConsoleApp(App[int]):
 
     def _go(self, name: str | None) -> None:
         if name == "quit":
-            self.exit(0)
+            self.leave()
         elif name is not None:
             self.show_view(name)
 
@@ -433,7 +468,16 @@ class DutyConsoleApp(App[int]):
             )
 
     async def action_quit(self) -> None:
-        self.exit(0)
+        self.leave()
+
+    def leave(self) -> None:
+        """Ctrl+Q, ``:quit``, the palette: close the console, or sign out (see may_quit)."""
+        if self.may_quit():
+            self.exit(0)
+        elif self.context is not None:
+            self.sign_out()
+        else:
+            self.notify(_("The gate console stays open; an administrator signs in to close it."))
 
     # -- over SSH: a vanished terminal ends the console ---------------------------------
 

@@ -48,13 +48,25 @@ def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bo
     """Run the console in this terminal until the user quits; returns the exit code.
 
     ``lang``: ``--lang`` as given (None to use the config's ``site.locale``, then ``$LANG``).
-    ``actor`` None shows the sign-in screen (staff number + PIN). A vanished terminal (SIGHUP,
-    or an SSH session that dropped) or SIGTERM ends the console cleanly with 0.
+    ``actor`` None shows the sign-in screen (staff number + PIN). Signing out (Ctrl+Q at the gate
+    for anyone but an admin, or an idle console) starts the console again at the sign-in
+    screen, never returning to the shell. A vanished terminal (SIGHUP, or an SSH session that
+    dropped) or SIGTERM ends the console cleanly with 0.
     """
     from duty_console.tui.app import DutyConsoleApp, check_keymap
 
     check_keymap(rt.settings.keys, rt.settings.source or "config")
-    app = DutyConsoleApp(rt, actor, lang=resolve_language(lang, rt.settings))
+    language = resolve_language(lang, rt.settings)
+    while True:
+        app = DutyConsoleApp(rt, actor, lang=language)
+        code = _run_once(app, mouse)
+        if app.signed_out and not app.hung_up:
+            actor = None  # signed out or idle: the next person signs in afresh
+            continue
+        return code
+
+
+def _run_once(app: Any, mouse: bool) -> int:
     app.watch_terminal = True
     terminal = sys.__stderr__
     guarded = _TerminalFile(terminal) if terminal is not None else None
@@ -70,8 +82,10 @@ def run_console(rt: Runtime, actor: Actor | None, *, lang: str | None, mouse: bo
         app.stop_live_feed()
         if guarded is not None:
             sys.__stderr__ = terminal  # type: ignore[misc]
-    if app.hung_up or (guarded is not None and guarded.gone):
+    if guarded is not None and guarded.gone:
+        app.hung_up = True
+    if app.hung_up:
         return 0
     if app.return_code not in (None, 0):
         print("The console stopped because of an error (shown above).", file=sys.stderr)
-    return app.return_code or 0
+    return int(app.return_code or 0)

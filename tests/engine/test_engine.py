@@ -237,6 +237,7 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over(db):
     from datetime import timedelta
 
     from duty_console.db.models import EngineLease
+    from duty_console.domain.health import LEASE_STALE_S
     from duty_console.engine.lease import Lease
 
     now = SYSTEM_CLOCK.now()
@@ -247,7 +248,7 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over(db):
     with db.write() as session:
         lease = session.get(EngineLease, "north")
         assert lease is not None
-        lease.heartbeat_at = now - timedelta(seconds=30)
+        lease.heartbeat_at = now - timedelta(seconds=LEASE_STALE_S + 1)
         session.add(lease)
     taker = Lease(db, "north")
     taker.acquire()

@@ -30,12 +30,16 @@ class Result:
 def write_config(
     path: Path, url: str = "sqlite:///duty.db", extra: str = "", gate: str = "north"
 ) -> Path:
-    """A small valid config file; ``extra`` is appended verbatim (more sections)."""
+    """A small valid config file; ``extra`` is appended verbatim (more sections). The test
+    databases' audit key is written beside it, as `init` would make one."""
+    from tests.conftest import write_audit_key
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         f'[database]\nurl = "{url}"\n[site]\ngate = "{gate}"\ntimezone = "Asia/Shanghai"\n' + extra,
         encoding="utf-8",
     )
+    write_audit_key(path.with_name(path.stem + ".key"))
     return path
 
 

@@ -20,6 +20,14 @@ def _audit(path: Path) -> list[tuple[object, ...]]:
     return rows(path, "SELECT id, at, actor, action, target, gate, details FROM audit ORDER BY id")
 
 
+def attacker(path: Path) -> sqlite3.Connection:
+    """Someone who can write the database file: first they drop the append-only triggers."""
+    conn = sqlite3.connect(path)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        conn.execute(f"DROP TRIGGER {name}")
+    return conn
+
+
 def _parse_utc(value: object) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
@@ -78,7 +86,7 @@ def test_verify_passes_on_an_intact_chain(cli: Cli, busy_db: Path) -> None:
 def test_editing_a_record_by_hand_is_caught_and_named(cli: Cli, busy_db: Path) -> None:
     records = _audit(busy_db)
     victim = records[len(records) // 2]
-    conn = sqlite3.connect(busy_db)
+    conn = attacker(busy_db)
     with conn:
         conn.execute(
             "UPDATE audit SET details = ? WHERE id = ?",
@@ -97,7 +105,7 @@ def test_editing_a_record_by_hand_is_caught_and_named(cli: Cli, busy_db: Path) -
 def test_editing_who_when_or_where_is_caught(cli: Cli, busy_db: Path, column: str) -> None:
     victim = _audit(busy_db)[1]
     value = {"actor": "T001", "at": "2026-01-01 00:00:00.000000", "gate": "south"}[column]
-    conn = sqlite3.connect(busy_db)
+    conn = attacker(busy_db)
     with conn:
         conn.execute(f"UPDATE audit SET {column} = ? WHERE id = ?", (value, victim[0]))
     conn.close()
@@ -111,7 +119,7 @@ def test_deleting_a_middle_record_is_caught_at_the_next_one(cli: Cli, busy_db: P
     assert len(ids) >= 4
     middle = ids[len(ids) // 2]
     following = ids[ids.index(middle) + 1]
-    conn = sqlite3.connect(busy_db)
+    conn = attacker(busy_db)
     with conn:
         conn.execute("DELETE FROM audit WHERE id = ?", (middle,))
     conn.close()
@@ -125,7 +133,7 @@ def test_deleting_a_middle_record_is_caught_at_the_next_one(cli: Cli, busy_db: P
 
 def test_deleting_the_first_record_is_caught(cli: Cli, busy_db: Path) -> None:
     ids = [int(str(r[0])) for r in _audit(busy_db)]
-    conn = sqlite3.connect(busy_db)
+    conn = attacker(busy_db)
     with conn:
         conn.execute("DELETE FROM audit WHERE id = ?", (ids[0],))
     conn.close()
@@ -144,7 +152,7 @@ def test_a_cut_off_tail_is_caught_with_a_head_written_down_earlier(cli: Cli, bus
     assert cli("audit", "verify", "--head", head).code == 0
     # Someone removes the newest records: the chain alone still links up...
     ids = [int(str(r[0])) for r in _audit(busy_db)]
-    conn = sqlite3.connect(busy_db)
+    conn = attacker(busy_db)
     with conn:
         conn.execute("DELETE FROM audit WHERE id >= ?", (ids[-2],))
     conn.close()

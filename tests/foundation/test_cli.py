@@ -23,6 +23,7 @@ from duty_console.domain.entries import record_manual_reading
 from duty_console.domain.screening import Rules
 from duty_console.domain.staff import check_pin
 from duty_console.runtime import unix_user
+from tests.conftest import AUDIT_KEY
 from tests.foundation.helpers import Result, count, rows, write_config
 
 Cli = Callable[..., Result]
@@ -207,7 +208,7 @@ def test_staff_add_with_pin_from_stdin_stores_only_a_hash(
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     result = cli("staff", "add", "--id", "T077", "--name", "孙老师", "--role", "doctor")
     assert "Updated T077" in result.out
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     try:
         with db.read() as session:
             staff = session.exec(select(Staff).where(Staff.staff_id == "T077")).one()
@@ -217,13 +218,13 @@ def test_staff_add_with_pin_from_stdin_stores_only_a_hash(
         db.dispose()
 
 
-def test_staff_add_rejects_a_pin_that_is_not_4_to_12_digits(
+def test_staff_add_rejects_a_pin_that_is_not_6_to_12_digits(
     cli: Cli, empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("12ab\n"))
     result = cli("staff", "add", "--id", "T078", "--name", "Li", "--role", "duty", "--pin-stdin")
     assert result.code == 1
-    assert "4 to 12 digits" in result.err
+    assert "6 to 12 digits" in result.err
     assert count(empty_db, "staff") == 0
 
 

@@ -20,6 +20,7 @@ from duty_console.db.connect import Database
 from duty_console.db.models import AuditRecord, Entry
 from duty_console.domain import audit
 from duty_console.domain.actors import system_actor
+from tests.conftest import AUDIT_KEY
 from tests.foundation.helpers import Result, rows
 
 Cli = Callable[..., Result]
@@ -58,7 +59,7 @@ def test_pragmas_are_in_force_on_every_fresh_connection(tmp_path: Path) -> None:
 
 
 def test_foreign_keys_are_enforced(empty_db: Path) -> None:
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     try:
         at = datetime(2026, 11, 29, tzinfo=UTC)
         with pytest.raises(Exception, match="FOREIGN KEY"), db.write() as session:
@@ -85,7 +86,7 @@ def test_database_file_is_private_after_init_even_with_a_permissive_umask(
 
 def test_wal_and_shm_files_are_private_while_open(empty_db: Path) -> None:
     old = os.umask(0)
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     try:
         with db.engine.connect() as conn:
             with db.write() as session:
@@ -112,7 +113,7 @@ def test_existing_world_readable_file_is_made_private(tmp_path: Path) -> None:
 
 def test_two_writers_at_once_both_succeed_and_keep_the_audit_chain(empty_db: Path) -> None:
     """BEGIN IMMEDIATE: the second writer waits for the first instead of 'database is locked'."""
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     per_thread = 15
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -159,7 +160,7 @@ def test_two_writers_at_once_both_succeed_and_keep_the_audit_chain(empty_db: Pat
 
 
 def test_times_round_trip_as_aware_utc(empty_db: Path) -> None:
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     local = datetime(2026, 11, 29, 7, 45, 30, 123456, tzinfo=SHANGHAI)
     try:
         with db.write() as session:
@@ -185,7 +186,7 @@ def test_times_round_trip_as_aware_utc(empty_db: Path) -> None:
 
 
 def test_naive_times_are_refused(empty_db: Path) -> None:
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     try:
         with pytest.raises(StatementError, match="naive datetime"), db.write() as session:
             session.add(Entry(at=datetime(2026, 11, 29, 8, 0), status="normal"))

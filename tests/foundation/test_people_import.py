@@ -11,6 +11,7 @@ from duty_console.db.connect import Database
 from duty_console.domain import people
 from duty_console.paths import SAMPLE_DIR
 from duty_console.runtime import unix_user
+from tests.conftest import AUDIT_KEY
 from tests.foundation.helpers import Result, count, map_me_to, needs_root, rows, write_config
 
 Cli = Callable[..., Result]
@@ -139,7 +140,7 @@ def test_reimport_updates_by_person_id(cli: Cli, empty_db: Path, tmp_path: Path)
 
 def test_search_by_pinyin_initials(cli: Cli, empty_db: Path) -> None:
     assert cli("people", "import", ROSTER).code == 0
-    db = Database(f"sqlite:///{empty_db}")
+    db = Database(f"sqlite:///{empty_db}", audit_key=AUDIT_KEY)
     try:
         with db.read() as session:
             found = people.search(session, "zsm")

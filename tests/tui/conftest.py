@@ -117,9 +117,14 @@ def make_app(
     runtime: Runtime, duty_actor: Actor, clock: ManualClock
 ) -> Callable[..., DutyConsoleApp]:
     def make(
-        lang: str = "zh_CN", actor: Actor | None = duty_actor, runtime: Runtime = runtime
+        lang: str = "zh_CN",
+        actor: Actor | None = duty_actor,
+        runtime: Runtime = runtime,
+        **options: Any,
     ) -> DutyConsoleApp:
-        return DutyConsoleApp(runtime, actor, lang=lang, clock=clock, poll_interval_s=0.05)
+        return DutyConsoleApp(
+            runtime, actor, lang=lang, clock=clock, poll_interval_s=0.05, **options
+        )
 
     return make
 

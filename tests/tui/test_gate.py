@@ -204,7 +204,8 @@ async def test_a_reading_committed_by_another_connection_shows_within_a_second(
         committed = threading.Event()
 
         def other_process() -> None:
-            other = Database(db.url)  # its own engine and connection, as another process has
+            # Its own engine and connection, as another process has.
+            other = Database(db.url, audit_key=db.audit_key)
             try:
                 engine_reading(other, clock, person_id="S1003", temp_c=36.7, device="east-ir-2")
             finally:

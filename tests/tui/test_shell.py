@@ -44,7 +44,7 @@ async def test_signing_in_with_staff_number_and_pin(make_app: MakeApp) -> None:
         await shows(pilot, "****")  # masked with a glyph of one cell in every terminal
         await pilot.press("enter")
         await shows(pilot, "工号或密码不对。")
-        await typed(pilot, "1234")
+        await typed(pilot, "123456")
         await pilot.press("enter")
         await gate_ready(pilot)
         assert app.context is not None and app.context.actor.staff_id == "T001"
@@ -61,7 +61,7 @@ async def test_guessing_pins_locks_the_staff_number(make_app: MakeApp) -> None:
             await typed(pilot, guess)
             await pilot.press("enter")
             await shows(pilot, "工号或密码不对。")
-        await typed(pilot, "1234")  # the right PIN, too late
+        await typed(pilot, "123456")  # the right PIN, too late
         await pilot.press("enter")
         await shows(pilot, "同一工号密码错误次数过多")
         assert isinstance(app.screen, SignInScreen)

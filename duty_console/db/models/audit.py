@@ -18,6 +18,9 @@ class AuditRecord(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     target: str = Field(default="", max_length=255)
     gate: str = Field(default="", max_length=64)
-    details: str = Field(default="{}")  # canonical JSON
+    details: str = Field(default="{}")  # canonical JSON; "{}" once purged
+    # SHA-256 of target and details: what the MAC covers, so both can be purged.
+    content_hash: str = Field(default="", max_length=64)
+    purged: bool = Field(default=False)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)

@@ -100,7 +100,8 @@ class SignInScreen(Screen[Actor]):
             )
         else:
             if isinstance(result, staff.SignInRefused):
-                self.post_message(self.Failed(translate_error(UserError(result.message))))
+                refusal = UserError(result.message, minutes=result.minutes)
+                self.post_message(self.Failed(translate_error(refusal)))
             else:
                 self.post_message(self.Succeeded(result))
 

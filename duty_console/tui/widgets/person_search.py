@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from duty_console.db.connect import Database
 from duty_console.domain import people
+from duty_console.domain.inert import inert
 from duty_console.domain.pinyin import mask_name
 from duty_console.i18n import N_, _
 from duty_console.tui.keys import translate_bindings
@@ -114,7 +115,7 @@ class PersonSearch(Vertical):
     def _search(self, query: str) -> None:
         with self._db.read() as session:
             found = [
-                PersonChoice(p.person_id, p.name, p.class_name)
+                PersonChoice(p.person_id, inert(p.name), inert(p.class_name))
                 for p in people.search(session, query, SHOWN)
             ]
         self.post_message(self.Found(query, found))
