@@ -155,7 +155,9 @@ def assign_person(
     before = entry.status
     decision: Decision | None = None
     if entry.status != DENIED:
-        decision = screen(session, rules, person_id, entry.temp_c, entry.mode or Mode.IR, entry.at)
+        decision = screen(
+            session, rules, person_id, entry.temp_c, entry.mode or Mode.IR, entry.at, 0
+        )
         for key, value in entry_fields(decision).items():
             setattr(entry, key, value)
     entry.person_id = person_id

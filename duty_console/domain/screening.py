@@ -166,6 +166,11 @@ def decide(
 _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 _INCIDENT: Table = Incident.__table__  # type: ignore[attr-defined]
 
+# A reading stamped up to this long before its person's fever still belongs to that fever: the
+# wall clock stepped back (NTP, a dead RTC battery corrected) between the two. It is the same
+# fever, resting until the clock passes the rest again, never a second fever.
+CLOCK_SLACK_S = 3600
+
 # Built once: these run for every identified reading at the gate.
 _OPEN_FEVER: Select[Any] = (
     sa_select(_ENTRY.c.id, _ENTRY.c.at)
@@ -193,14 +198,19 @@ _OPEN_INCIDENT: Select[Any] = (
 
 
 def person_state(
-    session: Session, person_id: str, at: datetime
+    session: Session, person_id: str, at: datetime, clock_slack_s: float = CLOCK_SLACK_S
 ) -> tuple[OpenFever | None, int | None]:
-    """The person's open fever (if any) and open fever-at-gate incident (if any)."""
+    """The person's open fever (if any) and open fever-at-gate incident (if any).
+
+    ``clock_slack_s``: how far after ``at`` a fever may be stamped and still be this reading's
+    (0 when naming the person of an old reading, which must not join a later fever).
+    """
     connection = session.connection()
     incident_id = connection.execute(_OPEN_INCIDENT, {"person_id": person_id}).scalar()
     if incident_id is not None:
         return None, int(incident_id)
-    row = connection.execute(_OPEN_FEVER, {"person_id": person_id, "at": at}).first()
+    latest = at + timedelta(seconds=clock_slack_s)
+    row = connection.execute(_OPEN_FEVER, {"person_id": person_id, "at": latest}).first()
     return (OpenFever(int(row[0]), row[1]) if row else None), None
 
 
@@ -211,11 +221,12 @@ def screen(
     temp_c: float | None,
     mode: str,
     at: datetime,
+    clock_slack_s: float = CLOCK_SLACK_S,
 ) -> Decision:
     """The decision for one reading, with what the database knows of the person."""
     if person_id is None:
         return decide(temp_c, mode, at, rules)
-    fever, incident_id = person_state(session, person_id, at)
+    fever, incident_id = person_state(session, person_id, at, clock_slack_s)
     return decide(temp_c, mode, at, rules, fever, incident_id)
 
 

@@ -287,3 +287,15 @@ def test_closing_a_fever_needs_a_reason_and_refusing_one_resolves_it(
     assert rows[refused.id].resolution == "denied"
     with db.write() as session, pytest.raises(UserError, match="already closed"):
         entries.close_fever(session, duty_actor, closed.id, "again", clock=clock)  # type: ignore[arg-type]
+
+
+def test_a_clock_stepped_back_keeps_the_same_fever(db: Database, clock: ManualClock) -> None:
+    fever = _reading(db, clock, 38.0)
+    clock.advance(-30 * 60)  # NTP steps the clock back half an hour before the recheck
+    again = _reading(db, clock, 38.2)
+    assert (again.status, again.rest_of) == ("fever", fever.id), "the same fever, not a second"
+    with db.read() as session:
+        assert [row.id for row in entries.open_fevers(session)] == [fever.id]
+    clock.advance(30 * 60 + 90)  # the clock is past the rest again: this is the recheck
+    recheck = _reading(db, clock, 36.8)
+    assert (recheck.status, recheck.recheck_of) == ("recheck_normal", fever.id)
