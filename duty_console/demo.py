@@ -34,6 +34,7 @@ from duty_console.domain import staff as staff_service
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
+from duty_console.domain.entries import open_fevers
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
 from duty_console.engine.runner import Engine
@@ -348,11 +349,16 @@ class Demo:
         self.engine = Engine(rt)
         self.engine.start()
         with db.read() as session:
+            # Whoever already has an open fever (the one who never came back) stays away, so
+            # the overdue recheck stays on screen until someone handles it.
+            away = {row.person_id for row in open_fevers(session) if row.person_id}
             cards = [
                 c
                 for c in session.exec(
                     select(Person.card_id).where(
-                        Person.kind == "student", col(Person.card_id).is_not(None)
+                        Person.kind == "student",
+                        col(Person.card_id).is_not(None),
+                        col(Person.person_id).not_in(away),
                     )
                 )
                 if c
