@@ -10,30 +10,14 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 
 from duty_console import __version__
+from duty_console.cli_args import date_arg, datetime_arg
 from duty_console.errors import PermissionDenied, UserError
 from duty_console.identity import under_sudo
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-29") from exc
-
-
-def _datetime(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a time like 2026-11-29T07:30 or 2026-11-29T07:30+08:00"
-        ) from exc
 
 
 def _probability(value: str) -> float:
@@ -144,15 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = export_sub.add_parser("entries", parents=[common], help="the entry log to stdout")
     p.set_defaults(handler=c.cmd_export_entries)
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--date", type=_date, metavar="D", help="one local day (YYYY-MM-DD)")
-    when.add_argument("--since", type=_datetime, metavar="T", help="from this time on")
+    when.add_argument("--date", type=date_arg, metavar="D", help="one local day (YYYY-MM-DD)")
+    when.add_argument("--since", type=datetime_arg, metavar="T", help="from this time on")
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
 
     report = sub.add_parser("report", help="reports")
     report_sub = report.add_subparsers(title="which", metavar="WHICH", required=True)
     p = report_sub.add_parser("daily", parents=[common], help="the daily (or zero) report")
     p.set_defaults(handler=c.cmd_report_daily)
-    p.add_argument("--date", type=_date, metavar="D")
+    p.add_argument("--date", type=date_arg, metavar="D")
     p.add_argument("--format", choices=["md", "csv", "xlsx", "json"], default="md")
     p.add_argument("--output", metavar="F")
     p.add_argument(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from duty_console.cli_args import date_arg, datetime_arg
 from duty_console.domain import absences, checks, handover, rota, watch
 from duty_console.domain.pinyin import mask_name
 from duty_console.errors import UserError
@@ -21,22 +22,6 @@ from duty_console.i18n import N_
 from duty_console.runtime import Runtime, cli_actor, open_runtime
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-30") from exc
-
-
-def _datetime(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a time like 2026-11-30T08:00 or 2026-11-30T08:00+08:00"
-        ) from exc
 
 
 def _count(value: str) -> int:
@@ -613,16 +598,16 @@ def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="a student with symptoms (repeat); each is put under watch for follow-up",
     )
-    p.add_argument("--date", type=_date, metavar="D")
+    p.add_argument("--date", type=date_arg, metavar="D")
     p.add_argument("--note", default="")
     p = leaf(
         check, "list", cmd_check_list, "every class's check this session; who has not reported"
     )
     p.add_argument("--session", choices=checks.SESSIONS)
-    p.add_argument("--date", type=_date, metavar="D")
+    p.add_argument("--date", type=date_arg, metavar="D")
     p = leaf(check, "import", cmd_check_import, "load class checks from a CSV file")
     p.add_argument("file", metavar="FILE.csv", type=Path)
-    p.add_argument("--date", type=_date, metavar="D", help="for rows with no date column")
+    p.add_argument("--date", type=date_arg, metavar="D", help="for rows with no date column")
 
     absence = group("absence", "illness absence follow-up (因病缺勤追访)")
     p = leaf(absence, "add", cmd_absence_add, "record an absence to follow up")
@@ -663,12 +648,12 @@ def register(add: Add, sub: Any, common: argparse.ArgumentParser) -> None:
     r = group("rota", "the duty rota")
     p = leaf(r, "add", cmd_rota_add, "put a staff member on a shift")
     p.add_argument("--staff", required=True, metavar="ID")
-    p.add_argument("--from", dest="start", type=_datetime, metavar="T")
-    p.add_argument("--to", dest="end", type=_datetime, metavar="T")
+    p.add_argument("--from", dest="start", type=datetime_arg, metavar="T")
+    p.add_argument("--to", dest="end", type=datetime_arg, metavar="T")
     p.add_argument("--shift", metavar="NAME", help="a shift of [rota] shifts (day, night)")
-    p.add_argument("--date", type=_date, metavar="D", help="the day --shift starts (else today)")
+    p.add_argument("--date", type=date_arg, metavar="D", help="the day --shift starts (else today)")
     p = leaf(r, "show", cmd_rota_show, "who is on duty, shift by shift")
-    p.add_argument("--date", type=_date, metavar="D")
+    p.add_argument("--date", type=date_arg, metavar="D")
 
     p = add("handover", cmd_handover, "the shift handover: my open one, or what it would hold")
     _fmt(p)

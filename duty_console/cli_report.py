@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from duty_console.cli_args import date_arg
 from duty_console.domain import report_versions
 from duty_console.errors import UserError
 from duty_console.i18n import N_
@@ -126,12 +127,10 @@ def cmd_report_submit(args: argparse.Namespace) -> int:
 
 def register_report(report_sub: Any, common: argparse.ArgumentParser) -> None:
     """``report submit`` beside ``report daily`` (cli.py builds the ``report`` group)."""
-    from duty_console.cli import _date
-
     p = report_sub.add_parser(
         "submit",
         parents=[common],
         help="mark the day's report submitted upward (its newest version; officer)",
     )
     p.set_defaults(handler=cmd_report_submit)
-    p.add_argument("--date", type=_date, metavar="D")
+    p.add_argument("--date", type=date_arg, metavar="D")
