@@ -10,7 +10,7 @@ def date_arg(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-30") from exc
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-29") from exc
 
 
 def datetime_arg(value: str) -> datetime:
@@ -18,5 +18,5 @@ def datetime_arg(value: str) -> datetime:
         return datetime.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a time like 2026-11-30T08:00 or 2026-11-30T08:00+08:00"
+            f"{value!r} is not a time like 2026-11-29T08:00 or 2026-11-29T08:00+08:00"
         ) from exc
