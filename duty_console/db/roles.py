@@ -13,6 +13,13 @@ too, so a person holding a login cannot do by hand (psql) what the app would ref
   rota, supplies, device health and the engine's lease) are written by every staff login;
   deleting them is the admin's (``purge``).
 
+The entry log is the export's table: a duty login (the gate PC, a teacher's own login) reads only
+the last ``DUTY_HISTORY_DAYS`` days of it, and any fever still awaiting its recheck (or resolved
+within those days), however old (row-level security). That is what the gate screen and the
+engine need; the school's history of its minors' temperatures, which ``export entries`` and the
+reports read, is for the doctor, officer and admin logins. The schema's owner is not subject
+to the policies.
+
 Tables added later get the day's-records default. ``duty-console init --roles print`` prints
 the SQL for a DBA; ``--roles apply`` runs it as the schema's owner. Passwords are the DBA's:
 ``ALTER ROLE duty_console_duty PASSWORD '…'`` (or certificate / peer authentication).
@@ -39,6 +46,8 @@ ROSTER = frozenset({"person"})
 # Never written by a login (the audit: INSERT only; the schema's version: the owner's).
 APPEND_ONLY = frozenset({"audit"})
 OWNER_ONLY = frozenset({"alembic_version"})
+# How far back a duty login sees the entry log (row-level security; open fevers always).
+DUTY_HISTORY_DAYS = 7
 # Purge's one UPDATE of the audit trail (DESIGN §5, domain.audit.purge_details).
 AUDIT_PURGE_COLUMNS = "(target, details, purged)"
 
@@ -92,6 +101,29 @@ def role_statements(database: str) -> list[str]:
             out.append(f"GRANT DELETE ON {name} TO {admin}")
     # The engine's lease is given back by whichever staff login ran it.
     out.append(f"GRANT DELETE ON engine_lease TO {everyone}")
+    out += _entry_policies()
+    return out
+
+
+def _entry_policies() -> list[str]:
+    """Row-level security on the entry log: the duty login sees recent entries and open fevers."""
+    duty = login("duty")
+    others = ", ".join(login(r) for r in STAFF_ROLES if r != "duty")
+    since = f"now() - interval '{DUTY_HISTORY_DAYS} days'"
+    # A fever resolved today stays in sight: an UPDATE's new row must pass this test too.
+    recent = (
+        f"(at >= {since} OR (status = 'fever' AND (resolved_at IS NULL OR resolved_at >= {since})))"
+    )
+    policies = {
+        "entry_staff": f"FOR ALL TO {others} USING (true) WITH CHECK (true)",
+        "entry_duty_read": f"FOR SELECT TO {duty} USING {recent}",
+        "entry_duty_insert": f"FOR INSERT TO {duty} WITH CHECK (true)",
+        "entry_duty_update": f"FOR UPDATE TO {duty} USING {recent} WITH CHECK (true)",
+    }
+    out = ["ALTER TABLE entry ENABLE ROW LEVEL SECURITY"]
+    for name, rule in policies.items():
+        out.append(f"DROP POLICY IF EXISTS {name} ON entry")
+        out.append(f"CREATE POLICY {name} ON entry {rule}")
     return out
 
 

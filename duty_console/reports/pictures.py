@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from duty_console.db.models import Entry
 from duty_console.domain.timers import Schedule
 from duty_console.reports.daily import (
     compliance_by_type,
@@ -41,12 +42,35 @@ class DayPictures:
     history: list[tuple[date, int, int]] = field(default_factory=list)  # (day, fevers, absences)
 
 
+def ten_minute_bin(at: datetime, tz: tzinfo) -> int:
+    local = at.astimezone(tz)
+    return (local.hour * 60 + local.minute) // 10
+
+
 def arrivals_per_10_min(entries: list[Any], tz: tzinfo) -> dict[int, int]:
-    counts: Counter[int] = Counter()
-    for e in entries:
-        local = e.at.astimezone(tz)
-        counts[(local.hour * 60 + local.minute) // 10] += 1
-    return dict(counts)
+    return dict(Counter(ten_minute_bin(e.at, tz) for e in entries))
+
+
+def gate_arrivals(
+    session: Session, gate: str, now: datetime, tz: tzinfo, columns: int
+) -> tuple[int, list[int]]:
+    """One gate's entries per 10 minutes in the ``columns`` local 10-minute bins that end with
+    the one holding ``now`` (across midnight): (minute of day of the first bin // 10, counts).
+    Only the times are read, so it stays cheap on a busy morning."""
+    local = now.astimezone(tz)
+    this_bin = now - timedelta(
+        minutes=local.minute % 10, seconds=local.second, microseconds=local.microsecond
+    )
+    start = this_bin - timedelta(minutes=10 * (columns - 1))
+    stmt = select(Entry.at).where(
+        col(Entry.at) >= start, col(Entry.at) <= now, col(Entry.gate) == gate
+    )
+    counts = [0] * columns
+    for at in session.exec(stmt):
+        i = int((at - start).total_seconds() // 600)
+        if 0 <= i < columns:
+            counts[i] += 1
+    return ten_minute_bin(start, tz), counts
 
 
 def temperature_counts(entries: list[Any]) -> dict[int, int]:
@@ -180,6 +204,16 @@ def arrivals_series(arrivals: dict[int, int], columns: int) -> tuple[int, list[i
         first = 36
     first = min(first, 144 - columns) if columns <= 144 else 0
     return first, [arrivals.get(first + i, 0) for i in range(columns)]
+
+
+def hour_axis(first: int, columns: int, every_min: int = 120) -> str:
+    """A time axis under columns of 10 minutes: ``HH:00`` at every ``every_min`` minutes."""
+    axis = ""
+    for i in range(columns):
+        minute = (first + i) * 10 % (24 * 60)  # past midnight, the hours start again
+        if minute % every_min == 0 and len(axis) <= i and i + 5 <= columns:  # whole labels
+            axis += " " * (i - len(axis)) + f"{minute // 60:02d}:00"
+    return axis
 
 
 def temperature_series(temps: dict[int, int]) -> list[int]:

@@ -124,3 +124,62 @@ def test_a_duty_logins_user_is_neither_the_installer_nor_allowed_to_export(
     )
     export = cli("export", "entries", "--config", mapped)
     assert export.code == 1 and "role 'duty'" in export.err
+
+
+def _count(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _entry(at: str, status: str, person: str = "S1001", resolved: str = "NULL") -> str:
+    return (
+        "INSERT INTO entry (at, device, person_id, temp_c, mode, status, reason, note,"
+        " resolved_at, created_at, created_by, gate) VALUES"
+        f" ({at}, 'north-ir-1', '{person}', 36.5, 'ir', '{status}', '', '', {resolved},"
+        " now(), 'engine:north', 'north')"
+    )
+
+
+def test_a_duty_login_cannot_read_the_export_only_the_gates_recent_days(
+    cli: Cli, with_roles: tuple[PgServer, str], tmp_path: Path
+) -> None:
+    """The history the export and the reports read (a month of minors' temperatures) is not
+    the duty login's: it sees the last days and the fevers still awaiting a recheck, which is
+    what the gate screen and the engine need; the officer's login sees everything."""
+    server, name = with_roles
+    owner = server.url(name)
+    old = f"now() - interval '{roles.DUTY_HISTORY_DAYS + 23} days'"
+    for sql in (
+        _entry(old, "normal"),
+        _entry(old, "fever_confirmed", resolved=old),
+        _entry(old, "fever", person="S1002"),  # never rechecked: still the gate's business
+        _entry("now() - interval '1 day'", "normal"),
+        _entry("now()", "normal"),
+    ):
+        _run(owner, sql)
+    duty, officer = _as(server, name, "duty"), _as(server, name, "officer")
+    assert _count(officer, "SELECT count(*) FROM entry") == 5
+    assert _count(duty, "SELECT count(*) FROM entry") == 3
+    assert _count(duty, f"SELECT count(*) FROM entry WHERE at < {old} + interval '1 hour'") == 1
+    # What the app's export asks, by hand: the old day is not there for duty.
+    export_sql = (
+        "SELECT count(*) FROM entry LEFT JOIN person ON person.person_id = entry.person_id"
+        f" WHERE entry.at < now() - interval '{roles.DUTY_HISTORY_DAYS} days'"
+    )
+    assert _count(duty, export_sql) == 1  # only the open fever
+    assert _count(officer, export_sql) == 3
+    # The gate still works: its readings go in, and its open fever can be resolved.
+    _run(duty, _entry("now()", "recheck_normal", person="S1002"))
+    _run(
+        duty,
+        "UPDATE entry SET resolved_at = now() WHERE person_id = 'S1002' AND status = 'fever'",
+    )
+    # Resolved today, that fever stays in sight for the days of the window.
+    assert _count(duty, "SELECT count(*) FROM entry") == 4
+    # An old entry cannot be changed by the duty login either.
+    _run(duty, "UPDATE entry SET note = 'x' WHERE status = 'fever_confirmed'")
+    assert _count(owner, "SELECT count(*) FROM entry WHERE note = 'x'") == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from duty_console.db.connect import Database
@@ -52,3 +53,35 @@ def test_the_charts_are_plain_ascii_and_mark_the_fever_side() -> None:
     assert all(
         ord(ch) < 0x2500 or pic.cells(ch) == 2 for line in bars for run, _ in line for ch in run
     )
+
+
+def test_the_gates_strip_reaches_back_across_midnight_and_counts_only_this_gate(
+    db: Database, duty_actor: Actor
+) -> None:
+    """At 00:25 the last 12 columns begin at 22:30 yesterday; another gate's entries are not
+    counted, nor a reading of the next ten minutes."""
+    night = date(2026, 11, 30)
+    south = dataclasses.replace(duty_actor, gate="south")
+    for actor, hh, mm, day in (
+        (duty_actor, 22, 45, DAY),
+        (duty_actor, 23, 59, DAY),
+        (duty_actor, 0, 20, night),
+        (duty_actor, 0, 24, night),
+        (south, 0, 21, night),
+        (duty_actor, 0, 31, night),  # later than "now"
+    ):
+        with db.write() as s:
+            record_manual_reading(
+                s,
+                actor,
+                Rules(),
+                temp_c=36.5,
+                person_id=None,
+                clock=ManualClock(local(hh, mm, day)),
+            )
+    with db.read() as s:
+        first, counts = pic.gate_arrivals(s, duty_actor.gate, local(0, 25, night), TZ, 12)
+    assert first == (22 * 60 + 30) // 10
+    assert counts == [0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 2]
+    assert pic.hour_axis(first, 12, every_min=60) == "   23:00"  # no label cut in half
+    assert pic.hour_axis(first, 16, every_min=60) == "   23:00 00:00"

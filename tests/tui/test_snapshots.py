@@ -18,6 +18,7 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.screening import Rules
 from duty_console.tui.app import DutyConsoleApp
+from duty_console.tui.widgets.arrivals_strip import ArrivalsStrip
 from duty_console.tui.widgets.recheck_prompt import RecheckPrompt
 
 from .conftest import engine_reading, gate_ready, until
@@ -58,6 +59,8 @@ async def ready(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: app.live is not None and len(app.live.fevers) == 2)
     prompt = app.screen.query_one(RecheckPrompt)
     await until(pilot, lambda: prompt.rendered_for_width)
+    strip = app.screen.query_one(ArrivalsStrip)
+    await until(pilot, lambda: strip.drawn or not strip.display)
     await pilot.pause(0.3)
 
 

@@ -21,6 +21,7 @@ from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.live import LiveState
 from duty_console.tui.log_source import LogFilter
+from duty_console.tui.widgets.arrivals_strip import ArrivalsStrip
 from duty_console.tui.widgets.close_fever import CloseFever
 from duty_console.tui.widgets.entry_log import EntryLog
 from duty_console.tui.widgets.field import Field
@@ -154,6 +155,7 @@ class GateScreen(ActionScreen):
             with Vertical(id="side"):
                 yield LastReading(context.tz, context.rules, id="last-reading")
                 yield RecheckPrompt(context.tz, context.rules, context.rt.gate, id="recheck")
+                yield ArrivalsStrip(context, id="arrivals")
             with Vertical(id="log-pane"):
                 yield Label("", id="log-title", markup=False)
                 yield Field(
@@ -200,6 +202,7 @@ class GateScreen(ActionScreen):
     def _data_changed(self, _generation: int) -> None:
         if self.is_current:
             self.entry_log.reload()
+            self.query_one(ArrivalsStrip).changed()
         else:
             # Hidden views do not re-read; this one catches up when it is shown again.
             self._stale = True
@@ -208,6 +211,7 @@ class GateScreen(ActionScreen):
         if self._stale:
             self._stale = False
             self.entry_log.reload()
+            self.query_one(ArrivalsStrip).reload()
 
     def _tick(self) -> None:
         now = self.context.now()

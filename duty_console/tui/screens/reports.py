@@ -201,12 +201,7 @@ class ReportsScreen(ActionScreen):
         columns = min(72, width - 6)
         first, counts = pic.arrivals_series(p.arrivals, columns)
         lines = pic.column_chart(counts, height=4)
-        axis = ""
-        for i in range(columns):
-            minute = (first + i) * 10
-            if minute % 120 == 0 and len(axis) <= i:
-                axis += " " * (i - len(axis)) + f"{minute // 60:02d}:00"
-        lines.append([(axis[:columns], "axis")])
+        lines.append([(pic.hour_axis(first, columns), "axis")])
         self.query_one("#arrivals", Chart).show(
             _("Arrivals per 10 minutes (busiest: {most})").format(
                 most=max(p.arrivals.values(), default=0)
