@@ -2,6 +2,9 @@
 
     python -m duty_console.locale.compile          # writes every <lang>/LC_MESSAGES/*.mo
 
+A message repeated in a catalog (a union merge of two branches) is removed first, keeping its
+last entry, which is the one the compiled catalog used anyway.
+
 The .mo layout is the one in the GNU gettext manual ("The Format of GNU MO Files"): a header,
 two tables of (length, offset) for the sorted msgids and their msgstrs, then the strings.
 Fuzzy and untranslated entries are left out, as msgfmt does.
@@ -51,6 +54,34 @@ def parse_po(text: str) -> dict[str, str]:
     return catalog
 
 
+def without_duplicates(text: str) -> tuple[str, int]:
+    """The catalog with each msgid once, keeping its last entry (the one gettext used): merging
+    two branches' catalogs by union can repeat a message both added. Entries are blank-line
+    separated blocks, as every catalog here is written."""
+    blocks = text.split("\n\n")
+    last: dict[str, int] = {}
+    for i, block in enumerate(blocks):
+        key = _msgid_of(block)
+        if key is not None:
+            last[key] = i
+    kept = [b for i, b in enumerate(blocks) if (k := _msgid_of(b)) is None or last[k] == i]
+    return "\n\n".join(kept), len(blocks) - len(kept)
+
+
+def _msgid_of(block: str) -> str | None:
+    lines = [line.strip() for line in block.strip().splitlines()]
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith("msgid "))
+    except StopIteration:
+        return None
+    parts = [lines[start].partition(" ")[2]]
+    for line in lines[start + 1 :]:
+        if not line.startswith('"'):
+            break
+        parts.append(line)
+    return "".join(ast.literal_eval(p) for p in parts)
+
+
 def build_mo(catalog: dict[str, str]) -> bytes:
     ids = sorted(catalog, key=lambda s: s.encode("utf-8"))
     originals = [i.encode("utf-8") for i in ids]
@@ -78,6 +109,10 @@ def catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 
 def main() -> int:
     for po in catalogs():
+        text, removed = without_duplicates(po.read_text("utf-8"))
+        if removed:
+            po.write_text(text, "utf-8")
+            print(f"{po.relative_to(LOCALE_DIR)}: {removed} repeated messages removed")
         mo = po.with_suffix(".mo")
         mo.write_bytes(compile_po(po))
         print(f"{mo.relative_to(LOCALE_DIR)}: {len(parse_po(po.read_text('utf-8')))} messages")

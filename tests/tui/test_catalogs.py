@@ -12,7 +12,7 @@ from duty_console import i18n
 from duty_console.config import parse_settings
 from duty_console.domain.actors import Actor
 from duty_console.errors import UserError
-from duty_console.locale.compile import catalogs, compile_po, parse_po
+from duty_console.locale.compile import catalogs, compile_po, parse_po, without_duplicates
 
 PACKAGE = Path(i18n.__file__).parent
 LANGUAGES = ("zh_CN", "en")
@@ -49,6 +49,17 @@ def test_both_catalogs_exist_and_the_mo_files_are_compiled_from_them() -> None:
         assert po.with_suffix(".mo").read_bytes() == compile_po(po), (
             f"{po} changed: run python -m duty_console.locale.compile"
         )
+
+
+def test_no_message_is_in_a_catalog_twice() -> None:
+    """A union merge of two branches' catalogs can repeat a message; ``locale.compile`` removes
+    the repeats, keeping the last, which is the one gettext would use."""
+    for po in catalogs():
+        text = po.read_text("utf-8")
+        assert without_duplicates(text)[1] == 0, f"{po}: run python -m duty_console.locale.compile"
+    doubled = 'msgid "a"\nmsgstr "1"\n\nmsgid ""\n"a"\nmsgstr "2"\n\nmsgid "b"\nmsgstr "3"\n'
+    text, removed = without_duplicates(doubled)
+    assert removed == 1 and parse_po(text) == {"a": "2", "b": "3"} == parse_po(doubled)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
