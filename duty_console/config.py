@@ -150,9 +150,10 @@ class TimersSettings(_Section):
         min_length=1,
         description="Local times by which the day's next airing should have started",
     )
-    shift_changes: list[str] = Field(
-        default_factory=lambda: ["08:00", "20:00"],
-        description="Local times of the gate's shift changes (the booth is disinfected at each)",
+    shift_changes: list[str] | None = Field(
+        default=None,
+        description="Local times the gate booth is disinfected (default: every start and end "
+        "of [rota] shifts, the shift changes)",
     )
     trip_ends: list[str] = Field(
         default_factory=lambda: ["08:00", "17:30"],
@@ -172,7 +173,9 @@ class TimersSettings(_Section):
 
     @field_validator("ventilation_reminders", "shift_changes", "trip_ends")
     @classmethod
-    def _times(cls, values: list[str]) -> list[str]:
+    def _times(cls, values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
         return sorted(_local_time(v) for v in values)
 
     @field_validator("anchor_date")

@@ -57,8 +57,10 @@ class Runtime:
 
 
 def timers_schedule(rt: Runtime) -> Schedule:
-    """The disinfection and ventilation schedule rules of the config's [timers]."""
-    return Schedule.from_settings(rt.settings.timers, rt.settings.site.tz)
+    """The disinfection and ventilation schedule rules of the config's [timers]; the gate
+    booth's shift changes are the rota's unless [timers] shift_changes names others."""
+    shift_times = [t for s in rt.settings.rota.shifts for t in (s.start, s.end)]
+    return Schedule.from_settings(rt.settings.timers, rt.settings.site.tz, shift_times)
 
 
 def open_runtime(

@@ -74,7 +74,7 @@ DISINFECTANTS_FILE = DEFAULTS_DIR / "disinfectants.toml"
 class _TimersConfig(Protocol):
     realert_min: int
     ventilation_reminders: list[str]
-    shift_changes: list[str]
+    shift_changes: list[str] | None
     trip_ends: list[str]
     event_grace_min: int
     anchor_date: str
@@ -98,12 +98,17 @@ class Schedule:
     anchor: date = date(2026, 9, 1)
 
     @classmethod
-    def from_settings(cls, timers: _TimersConfig, tz: ZoneInfo) -> Schedule:
+    def from_settings(
+        cls, timers: _TimersConfig, tz: ZoneInfo, shift_times: Sequence[str] = ()
+    ) -> Schedule:
+        """``shift_times``: the rota's shift starts and ends, the booth's disinfection times
+        when ``[timers] shift_changes`` does not name its own."""
+        changes = timers.shift_changes if timers.shift_changes is not None else shift_times
         return cls(
             tz=tz,
             realert_min=timers.realert_min,
             ventilation_reminders=tuple(_hhmm(t) for t in timers.ventilation_reminders),
-            shift_changes=tuple(_hhmm(t) for t in timers.shift_changes),
+            shift_changes=tuple(sorted({_hhmm(t) for t in changes})),
             trip_ends=tuple(_hhmm(t) for t in timers.trip_ends),
             event_grace=timedelta(minutes=timers.event_grace_min),
             anchor=date.fromisoformat(timers.anchor_date),

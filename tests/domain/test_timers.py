@@ -7,11 +7,12 @@ around T0 are [11-28, 11-30) and [11-30, 12-02).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from duty_console.config import parse_settings
 from duty_console.db.connect import Database
 from duty_console.db.models import Alert, AuditRecord, DisinfectionRecord, IsolationStay
 from duty_console.domain import alerts
@@ -19,6 +20,7 @@ from duty_console.domain import timers as t
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
 from duty_console.errors import PermissionDenied, UserError
+from duty_console.runtime import Runtime, timers_schedule
 
 TZ = ZoneInfo("Asia/Shanghai")
 SCHED = t.Schedule(tz=TZ)
@@ -371,3 +373,28 @@ def test_days_are_local_days_even_where_the_clocks_change() -> None:
     assert end - start == timedelta(hours=25)
     two_day_start, two_day_end = sched.period(noon, 48)
     assert (two_day_end - two_day_start) == timedelta(hours=49)
+
+
+def test_the_booths_shift_changes_are_the_rotas_unless_timers_names_its_own(
+    db: Database, clock: ManualClock, duty_actor: Actor
+) -> None:
+    """A school whose shifts change at 07:30 and 19:30 ([rota]) disinfects the booth then; the
+    [timers] shift_changes default of 08:00/20:00 no longer contradicts its rota."""
+    rota = {
+        "shifts": [
+            {"name": "day", "start": "07:30", "end": "19:30"},
+            {"name": "night", "start": "19:30", "end": "07:30"},
+        ]
+    }
+    rt = Runtime(parse_settings({"rota": rota}), db)
+    sched = timers_schedule(rt)
+    assert sched.shift_changes == (time(7, 30), time(19, 30))
+    at(clock, local(11, 29, 7, 20))
+    disinfect(db, duty_actor, clock, "GATE-N", "75%")
+    at(clock, local(11, 29, 8, 10))
+    with db.read() as session:
+        found = t.compute_timers(session, clock.now(), sched, area_codes=["GATE-N"])
+    booth = next(x for x in found if x.kind == t.DISINFECTION)
+    assert booth.due_at == local(11, 29, 19, 30)
+    own = parse_settings({"rota": rota, "timers": {"shift_changes": ["06:00"]}})
+    assert timers_schedule(Runtime(own, db)).shift_changes == (time(6),)
