@@ -2,8 +2,9 @@
 
 A room's state is computed from the records, never stored as the truth:
 ``occupied`` while a stay is open; ``needs_disinfection`` once the last stay has ended until a
-``DisinfectionRecord`` for the room's area is dated after the departure (whoever wrote it: this
-module's ``disinfect_room`` or the timers' ``disinfect``); ``ready`` otherwise. The
+``DisinfectionRecord`` for the room's area is dated after the departure (the timers' rule,
+``timers.after_use_due``; every disinfection is written by ``timers.record_disinfection``, which
+this module's ``disinfect_room`` calls once the room is empty); ``ready`` otherwise. The
 ``isolation_room.state`` column is kept in step as a cache for other readers.
 """
 
@@ -26,7 +27,7 @@ from duty_console.db.models import (
     Person,
     PlaybookStep,
 )
-from duty_console.domain import audit, walkthrough
+from duty_console.domain import audit, timers
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.incidents import FROM_DEPARTURE, IMMEDIATELY_MIN
@@ -421,54 +422,26 @@ def disinfect_room(
     note: str = "",
     clock: Clock = SYSTEM_CLOCK,
 ) -> DisinfectionRecord:
-    """Record the room's after-use disinfection (who, when, agent, concentration).
-
-    It writes the same ``disinfection_record`` the timers' ``disinfect`` command writes; the
-    "after departure" step of the last stay's incident is done with it when still open.
-    """
+    """Record the room's after-use disinfection: the timers' ``record_disinfection`` of the
+    room's area (the agent and its concentration checked against the isolation area type's
+    range, the alerts settled, the departure step of the last stay's incident signed off), once
+    the room is empty."""
     require(actor, "hygiene.record")
     room = _room(session, room_code)
-    if not agent.strip() or not concentration.strip():
-        raise UserError(N_("A disinfection record needs the agent and its concentration."))
     if room_state(session, room).state == "occupied":
         raise UserError(
             N_("Room {room} is occupied; disinfect it after the person leaves."), room=room.code
         )
-    now = clock.now()
-    record = DisinfectionRecord(
-        area_code=room.area_code or room.code,
-        done_at=now,
-        agent=agent.strip(),
-        concentration=concentration.strip(),
-        note=note,
-        created_at=now,
-        created_by=actor.label,
-        gate=actor.gate,
-    )
-    session.add(record)
-    session.flush()
-    _sync_state(session, room)
-    audit.append(
+    record = timers.record_disinfection(
         session,
         actor,
-        "disinfection.record",
-        f"area:{record.area_code}",
-        {"room": room.code, "agent": record.agent, "concentration": record.concentration},
+        room.area_code or room.code,
+        agent=agent,
+        concentration=concentration,
+        note=note,
         clock=clock,
     )
-    last = session.exec(
-        select(IsolationStay)
-        .where(IsolationStay.room_code == room.code, col(IsolationStay.left_at).is_not(None))
-        .order_by(col(IsolationStay.left_at).desc())
-    ).first()
-    if last is not None and last.incident_id is not None:
-        walkthrough.complete_departure_steps(
-            session,
-            actor,
-            last.incident_id,
-            {"agent": record.agent, "concentration": record.concentration},
-            clock=clock,
-        )
+    _sync_state(session, room)
     return record
 
 

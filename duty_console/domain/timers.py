@@ -45,7 +45,7 @@ from duty_console.db.models import (
     IsolationStay,
     VentilationSession,
 )
-from duty_console.domain import alerts, audit
+from duty_console.domain import alerts, audit, walkthrough
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
 from duty_console.domain.permissions import require
@@ -627,7 +627,34 @@ def record_disinfection(
         clock=clock,
     )
     _settle(session, actor, area.code, DISINFECTION, sched, clock)
+    _sign_off_departure(session, actor, area.code, record, clock)
     return record
+
+
+def _sign_off_departure(
+    session: Session, actor: Actor, area_code: str, record: DisinfectionRecord, clock: Clock
+) -> None:
+    """An isolation room's disinfection after its last stay signs off the "after departure"
+    step of that stay's incident, whichever view or command recorded it."""
+    codes = [
+        r.code
+        for r in session.exec(select(IsolationRoom).where(IsolationRoom.area_code == area_code))
+    ]
+    if not codes:
+        return
+    last = session.exec(
+        select(IsolationStay)
+        .where(col(IsolationStay.room_code).in_(codes), col(IsolationStay.left_at).is_not(None))
+        .order_by(col(IsolationStay.left_at).desc())
+    ).first()
+    if last is not None and last.incident_id is not None:
+        walkthrough.complete_departure_steps(
+            session,
+            actor,
+            last.incident_id,
+            {"agent": record.agent, "concentration": record.concentration},
+            clock=clock,
+        )
 
 
 def open_session(session: Session, area_code: str) -> VentilationSession | None:

@@ -13,7 +13,7 @@ from duty_console.config import Settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
 from duty_console.db.models import AuditRecord, Entry, Incident
-from duty_console.domain import clusters, defaults, people, rooms, walkthrough
+from duty_console.domain import clusters, defaults, people, rooms, timers, walkthrough
 from duty_console.domain.absences import add_absence
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import ManualClock
@@ -80,6 +80,40 @@ def finish_open_steps(db: Database, clock: ManualClock, incident_id: int, actor:
                 note="done",
                 clock=clock,
             )
+
+
+def test_one_disinfection_path_whichever_view_records_it(
+    runtime: Runtime, clock: ManualClock, duty_actor: Actor, officer_actor: Actor
+) -> None:
+    """The room's after-use disinfection recorded from the timers (``disinfect ISO-1``, the
+    :timers view) signs off the incident's departure step as :rooms does; and :rooms checks the
+    concentration against the isolation range as the timers do (100 mg/L is too weak)."""
+    incident = confirmed_fever(runtime, duty_actor)
+    db = runtime.db
+    with db.write() as s:
+        rooms.admit(s, duty_actor, "ISO-1", incident_id=incident.id, reason="fever", clock=clock)
+    finish_open_steps(db, clock, incident.id, officer_actor)
+    clock.advance(600)
+    with db.write() as s:
+        rooms.release(s, duty_actor, "ISO-1", disposition="hospital", clock=clock)
+    clock.advance(600)
+    with db.write() as s, pytest.raises(UserError, match="outside the range"):
+        rooms.disinfect_room(
+            s, duty_actor, "ISO-1", agent="chlorine", concentration="100 mg/L", clock=clock
+        )
+    assert room_state(db, "ISO-1") == "needs_disinfection"
+    with db.write() as s:
+        timers.record_disinfection(
+            s, duty_actor, "ISO-1", agent="chlorine", concentration="800 mg/L", clock=clock
+        )
+    assert room_state(db, "ISO-1") == "ready"
+    with db.read() as s:
+        views = walkthrough.steps(s, walkthrough.get_incident(s, incident.id), clock.now())
+        assert all(v.finished for v in views if v.timed_from == "departure")
+    with db.write() as s:
+        assert walkthrough.close_incident(s, officer_actor, incident.id, clock=clock).state == (
+            "closed"
+        )
 
 
 def test_a_confirmed_fever_walks_from_the_room_to_closing(

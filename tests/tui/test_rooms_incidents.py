@@ -145,7 +145,7 @@ async def test_a_fever_at_the_gate_is_walked_to_closing_in_the_console(
             assert stay.one().collected_by == "张春梅"
             assert rooms.room_state(s, rooms._room(s, "ISO-1")).state == "needs_disinfection"
         await pilot.press("x")
-        await submit_form(pilot)
+        await submit_form(pilot, {"concentration": "800 mg/L"})  # the agent: chlorine, offered
         await until(pilot, lambda: "needs_disinfection" not in screen_text(app))
         await shows(pilot, "ready")
 

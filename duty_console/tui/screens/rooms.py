@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
 
 from duty_console.db.models import Incident, Person
-from duty_console.domain import rooms
+from duty_console.domain import rooms, timers
 from duty_console.domain.pinyin import mask_name
 from duty_console.errors import UserError
-from duty_console.i18n import N_, _
+from duty_console.i18n import N_, _, language
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.screens.walkthrough import WalkthroughScreen
@@ -324,14 +324,22 @@ class RoomsScreen(ActionScreen):
             )
             return Recorded(_("Room {room} disinfected; it is ready.").format(room=room.code))
 
+        # The isolation area type's agent, and its range beside the concentration to type.
+        table = timers.load_disinfectants()
+        agent = table.agents.get(table.default_for("isolation"))
+        name = (agent.name_zh if language() == "zh_CN" else agent.name_en) if agent else ""
+        accepted = agent.range_text(*table.accepted("isolation", agent)) if agent else ""
+        label = _("concentration")
         self.app.push_screen(
             StepForm(
                 context,
                 _("Disinfection of {room}").format(room=room.code),
                 disinfect,
                 fields=[
-                    FormField("agent", _("disinfectant"), _("chlorine disinfectant"), True),
-                    FormField("concentration", _("concentration"), "1000 mg/L", True),
+                    FormField("agent", _("disinfectant"), name, True),
+                    FormField(
+                        "concentration", f"{label} ({accepted})" if accepted else label, "", True
+                    ),
                 ],
             ),
             self._done,
