@@ -21,17 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from duty_console.errors import ConfigError
 from duty_console.identity import under_sudo
-from duty_console.paths import PROJECT_DIR, user_config_file, user_data_dir
+from duty_console.paths import user_config_file, user_data_dir
 
-PROFILES_DIR = PROJECT_DIR / "devices" / "profiles"
 ENV_VAR = "DUTY_CONSOLE_CONFIG"
 # The only config a run through sudo reads (the sudo rule's wrapper passes no arguments).
 SYSTEM_CONFIG = Path("/etc/duty-console.toml")
 
 
 def profile_names() -> list[str]:
-    """The device profiles shipped in ``devices/profiles``."""
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+    """The device profiles shipped in ``devices/profiles`` (package data)."""
+    from devices.profile import profile_names as shipped
+
+    return shipped()
 
 
 class _Section(BaseModel):
@@ -242,6 +243,10 @@ class DeviceSettings(_Section):
     modbus_register: int | None = Field(default=None, ge=0, le=0xFFFF, alias="register")
     signed: bool | None = None
     scale: float | None = None
+    local_echo: bool | None = Field(
+        default=None,
+        description="An RS485 adapter that echoes each request back: read and drop the echo",
+    )
 
     @field_validator("profile")
     @classmethod
