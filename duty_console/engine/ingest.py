@@ -141,6 +141,8 @@ class Writer(threading.Thread):
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
         self._stopping = threading.Event()
+        # When the loop last came round (monotonic): the engine's watchdog reads it.
+        self.progress_mono = time.monotonic()
         # Whether the measurement being screened already has its entry (see _screen_one).
         self._own_row_written = False
         for state in devices.values():
@@ -186,6 +188,7 @@ class Writer(threading.Thread):
     def _loop(self) -> None:
         stopped = False
         while not stopped:
+            self.progress_mono = time.monotonic()
             events, stopped = self._collect()
             for event in events:
                 self._read_event(event)
