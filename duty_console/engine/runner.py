@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
 ESCALATION_CHECK_S = 30.0
+# A writer that has not come round its loop for this long is stuck (its loop turns at least
+# every quarter second, a commit waits at most the busy timeout): the engine stops saying it
+# is alive (no WATCHDOG=1 for systemd, which restarts the service).
+WRITER_STUCK_S = 20.0
 
 
 def device_states(
@@ -67,6 +72,9 @@ class Engine:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self.running = False
+        # Called after every heartbeat that found the lease held and the writer turning
+        # (`serve` sends systemd its WATCHDOG=1 from here).
+        self.on_alive: Callable[[], object] | None = None
 
     def start(self) -> None:
         self.lease.acquire()
@@ -109,6 +117,11 @@ class Engine:
         self.failed.set()
         threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
 
+    def writer_stuck_s(self) -> float:
+        """Seconds since the writer last came round its loop (0 while it turns normally)."""
+        idle = time.monotonic() - self.writer.progress_mono
+        return idle if idle >= WRITER_STUCK_S else 0.0
+
     def _heartbeat(self) -> None:
         if self.failed.is_set() or (self.running and not self.writer.is_alive()):
             return  # a dead writer gets no heartbeat: the lease goes stale even if stop hangs
@@ -117,8 +130,15 @@ class Engine:
                 log.error("the lease of gate %s was taken over; stopping this engine", self.gate)
                 self.lease_lost.set()
                 threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
+                return
         except SQLAlchemyError as exc:
             log.warning("heartbeat failed: %s", exc)
+            return
+        stuck = self.writer_stuck_s()
+        if stuck:
+            log.error("the writer of gate %s has been stuck for %.0f s", self.gate, stuck)
+        elif self.on_alive is not None:
+            self.on_alive()
 
     def _escalate(self) -> None:
         """Overdue steps nobody acknowledged move up a role, even with no console open."""
