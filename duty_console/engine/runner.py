@@ -15,6 +15,7 @@ from devices.profile import ProfileError, load_profile
 from devices.transport import PortReader
 from duty_console.config import DeviceSettings
 from duty_console.domain import walkthrough
+from duty_console.engine.backup_job import add_backup_job
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
 from duty_console.engine.report_job import add_report_job
@@ -103,6 +104,7 @@ class Engine:
             )
             add_timer_jobs(self.scheduler, self.rt)
             add_report_job(self.scheduler, self.rt)
+            add_backup_job(self.scheduler, self.rt)
             self.scheduler.start()
         except BaseException:
             self.stop()
