@@ -90,6 +90,7 @@ class _Measured:
     kind: str  # the device's body | surface
     error: str | None
     card_id: str | None
+    offset_c: float | None = None  # the calibration offset the temperature was taken with
 
 
 @dataclass
@@ -270,14 +271,17 @@ class Writer(threading.Thread):
             state.sensor_errors += 1
             return
         _, card_id = self.pairing.reading(item.mono)
-        temp, error = None, item.error
+        temp, error, offset = None, item.error, None
         if item.temp_c is not None:
+            offset = state.offset_c  # read once: a calibration may change it meanwhile
             try:
-                temp = round_temp(item.temp_c + state.offset_c)
+                temp = round_temp(item.temp_c + offset)
             except ValueError:
                 # Never a temperature: an invalid entry that says what came.
                 error = f"not a temperature: {item.temp_c!r}"[:255]
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
+        self._pending.append(
+            _Measured(state.name, item.at, temp, item.mode, error, card_id, offset)
+        )
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -403,6 +407,7 @@ class Writer(threading.Thread):
             "temp_c": m.temp_c,
             "mode": Mode.IR.value,
             "kind": m.kind,
+            "offset_c": m.offset_c,
             "note": note,
             "reason": "",
             "created_at": self.clock.now(),
