@@ -197,7 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_backup, cli_people, cli_rooms, cli_supplies, cli_timers
+    from duty_console import (
+        cli_backup,
+        cli_devices,
+        cli_people,
+        cli_rooms,
+        cli_supplies,
+        cli_timers,
+    )
 
     return [
         cli_timers.register,
@@ -205,6 +212,7 @@ def _routine_commands() -> list[Callable[..., None]]:
         cli_people.register,
         cli_supplies.register,
         cli_backup.register,
+        cli_devices.register,
     ]
 
 
