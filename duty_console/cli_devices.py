@@ -92,7 +92,7 @@ def cmd_calibrations(args: argparse.Namespace) -> int:
 
 
 def register(add: Any, sub: Any, common: argparse.ArgumentParser) -> None:
-    device = sub.add_parser("device", help="thermometer calibration checks")
+    device = sub.add_parser("device", parents=[common], help="thermometer calibration checks")
     device_sub = device.add_subparsers(title="action", metavar="ACTION", required=True)
     p = device_sub.add_parser(
         "calibrate",

@@ -170,8 +170,9 @@ def test_a_polled_device_behind_rfc2217_is_polled_and_answers(
     url = f"rfc2217://127.0.0.1:{rfc2217_server.port}"
     start(readers, url, "lu90614", sink, overrides={"poll_interval_s": 0.1, "trigger": "frame"})
     sink.wait_for(status(True, "connected"))
-    assert read_master(pty_pair.master, 3, timeout=5) == bytes.fromhex("FA CA C4")
+    # Until the server opens the pty's slave side, reading the master fails (EIO).
     assert server.bridged.wait(5)
+    assert read_master(pty_pair.master, 3, timeout=5) == bytes.fromhex("FA CA C4")
     pty_pair.write(bytes.fromhex("FE AC 24 14 00 00 00 00 E2"))
     reading = sink.wait_for(is_reading, timeout=5)
     assert isinstance(reading, Reading) and reading.temp_c == 36.2
@@ -206,8 +207,8 @@ def test_a_socket_url_polled_device_is_polled(raw_server: BridgeServer, pty_pair
         overrides={"poll_interval_s": 0.1, "trigger": "frame"},
     )
     sink.wait_for(status(True, "connected"))
-    assert read_master(pty_pair.master, 8, timeout=5) == bytes.fromhex("01 03 00 12 00 01 24 0F")
     assert raw_server.bridged.wait(5)
+    assert read_master(pty_pair.master, 8, timeout=5) == bytes.fromhex("01 03 00 12 00 01 24 0F")
     pty_pair.write(bytes.fromhex("01 03 02 01 6E 38 38"))
     reading = sink.wait_for(is_reading, timeout=5)
     assert isinstance(reading, Reading) and reading.temp_c == 36.6
