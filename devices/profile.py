@@ -131,6 +131,8 @@ def _build(name: str, data: dict[str, Any]) -> Profile:
     )
 
     options = {k: v for k, v in data.items() if k not in _FIELDS and k != "description"}
+    if not isinstance(options.setdefault("local_echo", False), bool):
+        raise ProfileError(f"device profile {name!r}: local_echo must be true or false")
     if role == "thermometer":
         mode = options.setdefault("mode", "body")
         if mode not in ("body", "surface"):

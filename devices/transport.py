@@ -34,18 +34,54 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def open_port(url: str, baudrate: int, timeout: float, *, exclusive: bool = True) -> Any:
-    """Open ``url`` (a device path or a pyserial URL such as ``socket://`` or ``loop://``).
+# pyserial URL schemes whose handler refuses a write timeout (rfc2217 raises
+# NotImplementedError for one) and for which the OS-level exclusive lock means nothing.
+_NO_WRITE_TIMEOUT = ("rfc2217",)
 
-    ``exclusive`` locks the port against a second opener where the handler supports it.
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def open_port(url: str, baudrate: int, timeout: float, *, exclusive: bool = True) -> Any:
+    """Open ``url`` (a device path or a pyserial URL such as ``socket://``, ``rfc2217://`` or
+    ``loop://``).
+
+    ``exclusive`` locks a local port against a second opener where the handler supports it.
+    A write timeout (1 s) guards every handler that accepts one.
     """
-    kwargs: dict[str, Any] = {"baudrate": baudrate, "timeout": timeout, "write_timeout": 1.0}
-    if exclusive:
+    scheme = _scheme(url)
+    kwargs: dict[str, Any] = {"baudrate": baudrate, "timeout": timeout}
+    if scheme not in _NO_WRITE_TIMEOUT:
+        kwargs["write_timeout"] = 1.0
+    if exclusive and not scheme:
         try:
             return serial.serial_for_url(url, exclusive=True, do_not_open=False, **kwargs)
         except (ValueError, TypeError):
-            pass  # a URL handler without exclusive access; open it shared
+            pass  # a handler without exclusive access; open it shared
     return serial.serial_for_url(url, do_not_open=False, **kwargs)
+
+
+class EchoFilter:
+    """Drops the echo of our own request that some RS485 adapters send back before the reply
+    (``local_echo = true``): the next bytes read are compared with what was written and the
+    matching prefix is discarded; at the first byte that differs the rest passes through."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def sent(self, request: bytes) -> None:
+        self._pending += request
+
+    def strip(self, data: bytes) -> bytes:
+        n = 0
+        while n < len(data) and n < len(self._pending) and data[n] == self._pending[n]:
+            n += 1
+        if n < len(data) and n < len(self._pending):
+            self._pending = b""  # not an echo after all (or it was lost): keep the bytes
+        else:
+            self._pending = self._pending[n:]
+        return data[n:]
 
 
 class PortReader(threading.Thread):
@@ -141,15 +177,22 @@ class PortReader(threading.Thread):
         silent = False
         self._got_data = False
         empty_fast = 0
+        echo = EchoFilter() if self.profile.options.get("local_echo") else None
         while not self.stopping:
             if polled and interval is not None and self._monotonic() >= next_poll:
                 request = protocol.poll_request()
                 if request:
                     port.write(request)
+                    if echo is not None:
+                        echo.sent(request)
                 next_poll = max(next_poll + interval, self._monotonic())
             started = self._monotonic()
             data = port.read(port.in_waiting or 1)
             now = self._monotonic()
+            if data and echo is not None:
+                data = echo.strip(data)
+                if not data:
+                    continue
             if data:
                 empty_fast = 0
                 self._got_data = True

@@ -197,9 +197,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _routine_commands() -> list[Callable[..., None]]:
-    from duty_console import cli_people, cli_rooms, cli_supplies, cli_timers
+    from duty_console import (
+        cli_backup,
+        cli_devices,
+        cli_people,
+        cli_rooms,
+        cli_supplies,
+        cli_timers,
+    )
 
-    return [cli_timers.register, cli_rooms.register, cli_people.register, cli_supplies.register]
+    return [
+        cli_timers.register,
+        cli_rooms.register,
+        cli_people.register,
+        cli_supplies.register,
+        cli_backup.register,
+        cli_devices.register,
+    ]
 
 
 def _refuse_under_sudo(args: argparse.Namespace) -> None:

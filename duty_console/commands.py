@@ -83,12 +83,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_console(rt, actor, lang=args.lang, mouse=not args.no_mouse)
 
 
+def _log_to_stderr(gate: str) -> None:
+    """`serve`'s log lines go to stderr (the journal under systemd), each naming the gate."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"gate {gate}: %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from duty_console.engine import systemd
     from duty_console.engine.runner import Engine
 
     rt = open_runtime(args.config)
+    gate = rt.gate
+    _log_to_stderr(gate)
     if not rt.settings.devices:
-        print("note: no [[devices]] in the config; the engine runs with none.", file=sys.stderr)
+        log_line = f"gate {gate}: no [[devices]] in the config; the engine runs with none."
+        print(log_line, file=sys.stderr)
     engine = Engine(rt)
     stop = threading.Event()
 
@@ -97,35 +114,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _on_signal)
+    if systemd.watchdog_interval_s() is not None:
+        engine.on_alive = lambda: systemd.notify("WATCHDOG=1")
     engine.start()
     names = ", ".join(engine.states) or "no devices"
+    systemd.notify("READY=1", f"STATUS=gate {gate}: engine running ({names})")
     print(
-        f"Engine for gate {rt.gate!r} running ({names}) on {rt.db.safe_url}. "
-        "SIGTERM or Ctrl-C stops it.",
+        f"gate {gate}: engine running ({names}) on {rt.db.safe_url}. SIGTERM or Ctrl-C stops it.",
         file=sys.stderr,
         flush=True,
     )
     while not stop.wait(0.5):
         if engine.lease_lost.is_set():
+            systemd.notify("STOPPING=1", f"STATUS=gate {gate}: lease taken over")
             engine.stop()
-            raise UserError(f"Another engine took over the lease of gate {rt.gate!r}; stopped.")
+            raise UserError(f"Another engine took over the lease of gate {gate!r}; stopped.")
         if engine.failed.is_set():
             break
+    systemd.notify("STOPPING=1", f"STATUS=gate {gate}: draining")
     engine.stop()
     stats = engine.writer.stats
     if stats.failure:
         raise UserError(
-            f"The engine stopped: its writer failed ({stats.failure}); {stats.uncommitted} "
-            "readings were not recorded. Restart it (systemd does); run with --debug and report "
-            "the error."
+            f"The engine of gate {gate!r} stopped: its writer failed ({stats.failure}); "
+            f"{stats.uncommitted} readings were not recorded. Restart it (systemd does); run "
+            "with --debug and report the error."
         )
     if stats.uncommitted:
         raise UserError(
-            f"{stats.uncommitted} readings could not be committed: the database did not answer "
-            f"({stats.last_error}). They were never shown on any console."
+            f"Gate {gate!r}: {stats.uncommitted} readings could not be committed: the database "
+            f"did not answer ({stats.last_error}). They were never shown on any console."
         )
     print(
-        f"Engine stopped: {stats.entries} entries committed in {stats.batches} groups.",
+        f"gate {gate}: engine stopped: {stats.entries} entries committed in "
+        f"{stats.batches} groups.",
         file=sys.stderr,
     )
     return 0

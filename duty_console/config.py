@@ -21,17 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from duty_console.errors import ConfigError
 from duty_console.identity import under_sudo
-from duty_console.paths import PROJECT_DIR, user_config_file, user_data_dir
+from duty_console.paths import user_config_file, user_data_dir
 
-PROFILES_DIR = PROJECT_DIR / "devices" / "profiles"
 ENV_VAR = "DUTY_CONSOLE_CONFIG"
 # The only config a run through sudo reads (the sudo rule's wrapper passes no arguments).
 SYSTEM_CONFIG = Path("/etc/duty-console.toml")
 
 
 def profile_names() -> list[str]:
-    """The device profiles shipped in ``devices/profiles``."""
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+    """The device profiles shipped in ``devices/profiles`` (package data)."""
+    from devices.profile import profile_names as shipped
+
+    return shipped()
 
 
 class _Section(BaseModel):
@@ -245,6 +246,10 @@ class DeviceSettings(_Section):
     modbus_register: int | None = Field(default=None, ge=0, le=0xFFFF, alias="register")
     signed: bool | None = None
     scale: float | None = None
+    local_echo: bool | None = Field(
+        default=None,
+        description="An RS485 adapter that echoes each request back: read and drop the echo",
+    )
 
     @field_validator("profile")
     @classmethod
@@ -293,6 +298,42 @@ class ReportSettings(_Section):
         return time(int(hh), int(mm))
 
 
+class BackupSettings(_Section):
+    at: str = Field(
+        default="02:30",
+        description='Local time the engine backs the SQLite database up every night; "" for never',
+    )
+    keep: int = Field(default=14, ge=1, le=3650, description="How many nightly copies to keep")
+    folder: str = Field(
+        default="",
+        description="Where the copies go; relative to the config file; empty: a 'backups' "
+        "folder beside the database",
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _local_time(cls, value: str) -> str:
+        return value if value == "" else _clock_time(value)
+
+    def local_time(self) -> time | None:
+        if not self.at:
+            return None
+        hh, mm = self.at.split(":")
+        return time(int(hh), int(mm))
+
+
+class CalibrationSettings(_Section):
+    """Not ``[devices]``: in TOML that name is the ``[[devices]]`` list of tables."""
+
+    every_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="Warn when a thermometer has not been checked against a reference for this "
+        "many days (0: never warn)",
+    )
+
+
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
@@ -303,6 +344,8 @@ class Settings(_Section):
     timers: TimersSettings = Field(default_factory=TimersSettings)
     rota: RotaSettings = Field(default_factory=RotaSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     devices: list[DeviceSettings] = Field(default_factory=list)
     keys: dict[str, str] = Field(default_factory=dict, description="binding id → key(s)")
     source: str | None = Field(default=None, exclude=True)
@@ -471,4 +514,8 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         # The reports folder too: beside the config file, wherever the engine was started.
         reports = settings.reports.model_copy(update={"folder": str(path.parent / folder)})
         settings = settings.model_copy(update={"reports": reports})
+    folder = Path(settings.backup.folder)
+    if settings.backup.folder and not folder.is_absolute():
+        backup = settings.backup.model_copy(update={"folder": str(path.parent / folder)})
+        settings = settings.model_copy(update={"backup": backup})
     return settings

@@ -27,9 +27,16 @@ from duty_console import simulated_gate
 from duty_console.config import SiteSettings, parse_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.db.models import DisinfectionRecord, Entry, Person, Staff, SupplyMovement
+from duty_console.db.models import (
+    Calibration,
+    DisinfectionRecord,
+    Entry,
+    Person,
+    Staff,
+    SupplyMovement,
+)
 from duty_console.demo_people import seed_people_day
-from duty_console.domain import defaults, people, supplies
+from duty_console.domain import calibration, defaults, people, supplies
 from duty_console.domain import staff as staff_service
 from duty_console.domain import timers as timers_domain
 from duty_console.domain.actors import Actor, system_actor
@@ -44,6 +51,7 @@ from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
 from duty_console.runtime import Runtime
 
 DEMO_OFFICER = "T002"
+DEMO_DOCTOR = "T003"
 DEMO_SETUP = "demo-setup"  # the audit actor of a database the demo made: its mark
 
 
@@ -97,7 +105,26 @@ def prepare_database(db: Database, gate: str) -> None:
             _earlier_fever(session, gate)
         if session.exec(select(SupplyMovement).limit(1)).first() is None:
             _supply_movements(session, gate)
+        if session.exec(select(Calibration).limit(1)).first() is None:
+            _calibration(session, gate)
     seed_timers(db, gate)
+
+
+def _calibration(session: Session, gate: str) -> None:
+    """Yesterday the school doctor checked the thermometer against an axillary reading: it
+    read true (offset 0.0), so it is not due for a check and the readings are as simulated."""
+    doctor = Actor(DEMO_DOCTOR, "demo doctor", "doctor", gate, "demo")
+    calibration.record(
+        session,
+        doctor,
+        f"{gate}-ir-1",
+        reference="contact",
+        reference_c=36.6,
+        device_c=36.6,
+        known_devices=[f"{gate}-ir-1"],
+        now=SYSTEM_CLOCK.now() - timedelta(days=1),
+        note="demo",
+    )
 
 
 def _earlier_fever(session: Session, gate: str) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import grp
 import os
+import pwd
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from duty_console.config import load_settings
 from duty_console.db import schema
 from duty_console.db.connect import Database
-from duty_console.domain import health
+from duty_console.domain import calibration, health
 from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.errors import UserError
 
@@ -72,7 +77,129 @@ def run_doctor(config: str | None) -> int:
         _line(None, "no [[devices]] configured")
     for dev in settings.devices:
         good &= _check_port(dev.name, dev.port, engine_alive)
+    local = [d.port for d in settings.devices if "://" not in d.port]
+    if local:
+        good &= _check_serial_setup(local)
+    if current:
+        thermometers = [d.name for d in settings.devices if d.role == "thermometer"]
+        every = settings.calibration.every_days
+        now = SYSTEM_CLOCK.now()
+        with db.read() as session:
+            late = calibration.unchecked(session, thermometers, now, every)
+        for u in late:
+            when = "never" if u.last_at is None else f"{u.days(now)} days ago"
+            _line(
+                None,
+                f"device {u.device}: last checked against a reference {when} "
+                f"([calibration] every_days = {every}); check it and record it with "
+                f"`duty-console device calibrate {u.device} --reference contact ...`",
+            )
     return 0 if good else 1
+
+
+@dataclass(frozen=True)
+class SerialAdapter:
+    """A USB serial port as the kernel sees it (sysfs)."""
+
+    tty: str  # ttyUSB0
+    vendor: str  # 1a86
+    product: str  # 7523
+    serial: str  # "" when the adapter has none (CH340, most PL2303)
+    name: str  # the adapter's product string, for the message
+
+
+def serial_adapters(sys_class_tty: Path = Path("/sys/class/tty")) -> list[SerialAdapter]:
+    """Every ttyUSB/ttyACM port with its USB vendor, product and serial number."""
+    found = []
+    for entry in sorted(sys_class_tty.glob("tty[UA][SC][BM]*")):
+        usb = entry.resolve()
+        while usb != usb.parent and not (usb / "idVendor").is_file():
+            usb = usb.parent
+        if not (usb / "idVendor").is_file():
+            continue
+
+        def read(name: str, usb: Path = usb) -> str:
+            try:
+                return (usb / name).read_text("utf-8", "replace").strip()
+            except OSError:
+                return ""
+
+        found.append(
+            SerialAdapter(
+                entry.name, read("idVendor"), read("idProduct"), read("serial"), read("product")
+            )
+        )
+    return found
+
+
+def ambiguous_adapters(adapters: list[SerialAdapter]) -> list[list[SerialAdapter]]:
+    """Groups of two or more identical adapters without a serial number: udev gives them one
+    /dev/serial/by-id name, so that link reaches only one of them (whichever came last)."""
+    groups: dict[tuple[str, str], list[SerialAdapter]] = defaultdict(list)
+    for a in adapters:
+        if not a.serial:
+            groups[(a.vendor, a.product)].append(a)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def modem_manager_running(proc: Path = Path("/proc")) -> bool:
+    """ModemManager probes new ttyACM/ttyUSB ports with AT commands for half a minute."""
+    for comm in proc.glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "ModemManager":
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def account_groups(uid: int | None = None) -> tuple[str, set[str]]:
+    """(the account's name, the names of its groups) from the uid, never $USER."""
+    entry = pwd.getpwuid(os.getuid() if uid is None else uid)
+    names = {g.gr_name for g in grp.getgrall() if entry.pw_name in g.gr_mem}
+    with contextlib.suppress(KeyError):
+        names.add(grp.getgrgid(entry.pw_gid).gr_name)
+    return entry.pw_name, names
+
+
+def _check_serial_setup(
+    ports: list[str],
+    *,
+    uid: int | None = None,
+    sys_class_tty: Path = Path("/sys/class/tty"),
+    proc: Path = Path("/proc"),
+) -> bool:
+    """The gate account's groups, ModemManager, and adapters udev cannot tell apart."""
+    good = True
+    uid = os.getuid() if uid is None else uid
+    user, groups = account_groups(uid)
+    if uid != 0 and "dialout" not in groups:
+        good &= _line(
+            False,
+            f"the account {user} is not in the 'dialout' group, which owns the serial ports: "
+            f"`sudo usermod -aG dialout {user}`, then log in again (the service unit adds the "
+            "group itself: SupplementaryGroups=dialout)",
+        )
+    if modem_manager_running(proc):
+        _line(
+            None,
+            "ModemManager is running: it probes new serial ports with AT commands, which "
+            "garbles a device for its first half minute. Install deploy/99-duty-console.rules "
+            "(ID_MM_DEVICE_IGNORE) or `sudo systemctl disable --now ModemManager`",
+        )
+    for group in ambiguous_adapters(serial_adapters(sys_class_tty)):
+        ttys = ", ".join(a.tty for a in group)
+        first = group[0]
+        name = first.name or "USB serial"
+        by_id = [p for p in ports if "/dev/serial/by-id/" in p]
+        good &= _line(
+            False if by_id else None,
+            f"{len(group)} identical {name} adapters ({first.vendor}:{first.product}, {ttys}) "
+            "have no serial number, so /dev/serial/by-id has one link for all of them: use "
+            "/dev/serial/by-path/... (the USB socket) or a udev symlink per port "
+            "(deploy/99-duty-console.rules)",
+        )
+    return good
 
 
 def _check_port(name: str, port: str, engine_alive: bool) -> bool:

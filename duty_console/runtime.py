@@ -50,6 +50,15 @@ class Runtime:
             return self.db.path.parent / "reports"
         return None
 
+    def backups_folder(self) -> Path | None:
+        """Where backups go: ``[backup] folder``, else a ``backups`` folder beside the SQLite
+        database; None with a server database (pg_dump backs it up)."""
+        if self.db.path is None:
+            return None
+        if self.settings.backup.folder:
+            return Path(self.settings.backup.folder)
+        return self.db.path.parent / "backups"
+
     @property
     def rules(self) -> Rules:
         """The screening rules of DESIGN §3.6, from the config's [screening]."""

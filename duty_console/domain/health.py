@@ -6,6 +6,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -41,13 +42,28 @@ class DeviceHealth:
     last_frame_at: datetime | None
 
 
+def boot_id() -> str:
+    """This boot of this machine (Linux), short; '' where the kernel does not say."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text("ascii").strip()[:8]
+    except OSError:
+        return ""
+
+
 def holder_process(holder: str) -> bool | None:
     """Whether the lease holder's process is alive: True/False on its own host, None elsewhere
-    (another PC: only the heartbeat's age can tell). Holders are ``host:pid:nonce``."""
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
+    (another PC: only the heartbeat's age can tell). Holders are ``host:pid:nonce:boot``.
+
+    A holder from an earlier boot of this host is dead whatever now runs with its pid: after a
+    power cut the lease is still in the database, and pids repeat from boot to boot (the new
+    engine may even get the old one's), so a live pid alone would keep the gate's engine
+    refused for ever.
+    """
+    host, pid_text, _, boot = [*holder.split(":"), "", "", ""][:4]
     if host != socket.gethostname() or not pid_text.isascii() or not pid_text.isdigit():
         return None
+    if boot and boot != boot_id():
+        return False
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:

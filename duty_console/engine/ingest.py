@@ -90,6 +90,7 @@ class _Measured:
     kind: str  # the device's body | surface
     error: str | None
     card_id: str | None
+    offset_c: float | None = None  # the calibration offset the temperature was taken with
 
 
 @dataclass
@@ -141,6 +142,8 @@ class Writer(threading.Thread):
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
         self._stopping = threading.Event()
+        # When the loop last came round (monotonic): the engine's watchdog reads it.
+        self.progress_mono = time.monotonic()
         # Whether the measurement being screened already has its entry (see _screen_one).
         self._own_row_written = False
         for state in devices.values():
@@ -186,6 +189,7 @@ class Writer(threading.Thread):
     def _loop(self) -> None:
         stopped = False
         while not stopped:
+            self.progress_mono = time.monotonic()
             events, stopped = self._collect()
             for event in events:
                 self._read_event(event)
@@ -267,14 +271,17 @@ class Writer(threading.Thread):
             state.sensor_errors += 1
             return
         _, card_id = self.pairing.reading(item.mono)
-        temp, error = None, item.error
+        temp, error, offset = None, item.error, None
         if item.temp_c is not None:
+            offset = state.offset_c  # read once: a calibration may change it meanwhile
             try:
-                temp = round_temp(item.temp_c + state.offset_c)
+                temp = round_temp(item.temp_c + offset)
             except ValueError:
                 # Never a temperature: an invalid entry that says what came.
                 error = f"not a temperature: {item.temp_c!r}"[:255]
-        self._pending.append(_Measured(state.name, item.at, temp, item.mode, error, card_id))
+        self._pending.append(
+            _Measured(state.name, item.at, temp, item.mode, error, card_id, offset)
+        )
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -400,6 +407,7 @@ class Writer(threading.Thread):
             "temp_c": m.temp_c,
             "mode": Mode.IR.value,
             "kind": m.kind,
+            "offset_c": m.offset_c,
             "note": note,
             "reason": "",
             "created_at": self.clock.now(),

@@ -15,7 +15,7 @@ from duty_console.db.models import EngineLease
 from duty_console.domain import audit
 from duty_console.domain.actors import system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.health import LEASE_STALE_S, holder_process, lease_live
+from duty_console.domain.health import LEASE_STALE_S, boot_id, holder_process, lease_live
 from duty_console.errors import UserError
 
 
@@ -29,7 +29,8 @@ def holder_is_dead(holder: str) -> bool:
 
 
 def make_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """``host:pid:nonce:boot`` (see ``health.holder_process``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}:{boot_id()}"
 
 
 class Lease:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -13,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from devices.profile import ProfileError, load_profile
 from devices.transport import PortReader
 from duty_console.config import DeviceSettings
-from duty_console.domain import walkthrough
+from duty_console.domain import calibration, walkthrough
+from duty_console.engine.backup_job import add_backup_job
 from duty_console.engine.ingest import DeviceState, Writer, register_devices
 from duty_console.engine.lease import Lease, LeaseHeld
 from duty_console.engine.report_job import add_report_job
@@ -25,6 +27,12 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
 ESCALATION_CHECK_S = 30.0
+# A calibration recorded at any console reaches the readings within this.
+CALIBRATION_REFRESH_S = 10.0
+# A writer that has not come round its loop for this long is stuck (its loop turns at least
+# every quarter second, a commit waits at most the busy timeout): the engine stops saying it
+# is alive (no WATCHDOG=1 for systemd, which restarts the service).
+WRITER_STUCK_S = 20.0
 
 
 def device_states(
@@ -56,6 +64,8 @@ class Engine:
         configured = rt.settings.devices if devices is None else devices
         self.states = device_states(configured, rt.settings.source or "config")
         self.lease = Lease(rt.db, self.gate, clock=rt.clock)
+        # Before any calibration record, the config's offset_c.
+        self.config_offsets = {name: s.offset_c for name, s in self.states.items()}
         self.writer = Writer(
             rt.db, self.gate, rt.rules, self.states, clock=rt.clock, on_failure=self._writer_failed
         )
@@ -67,11 +77,15 @@ class Engine:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self.running = False
+        # Called after every heartbeat that found the lease held and the writer turning
+        # (`serve` sends systemd its WATCHDOG=1 from here).
+        self.on_alive: Callable[[], object] | None = None
 
     def start(self) -> None:
         self.lease.acquire()
         try:
             register_devices(self.rt.db, self.gate, self.states, self.rt.clock)
+            self.refresh_offsets()
             self.writer.start()
             for state in self.states.values():
                 reader = PortReader(state.name, state.port, state.profile, self.writer.submit)
@@ -93,13 +107,36 @@ class Engine:
                 max_instances=1,
                 coalesce=True,
             )
+            self.scheduler.add_job(
+                self.refresh_offsets,
+                "interval",
+                seconds=CALIBRATION_REFRESH_S,
+                id="calibration-refresh",
+                max_instances=1,
+                coalesce=True,
+            )
             add_timer_jobs(self.scheduler, self.rt)
             add_report_job(self.scheduler, self.rt)
+            add_backup_job(self.scheduler, self.rt)
             self.scheduler.start()
         except BaseException:
             self.stop()
             raise
         self.running = True
+
+    def refresh_offsets(self) -> None:
+        """Each thermometer's offset in force: its latest calibration's, else the config's."""
+        try:
+            with self.rt.db.read() as session:
+                offsets = calibration.offsets_in_force(session, self.config_offsets)
+        except SQLAlchemyError as exc:
+            log.warning("calibration offsets not refreshed: %s", exc)
+            return
+        for name, offset in offsets.items():
+            state = self.states[name]
+            if state.offset_c != offset:
+                log.info("device %s: offset %+.2f °C in force", name, offset)
+                state.offset_c = offset  # the writer reads it once per measurement
 
     def _writer_failed(self, reason: str) -> None:
         """The watchdog: an engine whose writer is dead records nothing, so it must not look
@@ -109,6 +146,11 @@ class Engine:
         self.failed.set()
         threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
 
+    def writer_stuck_s(self) -> float:
+        """Seconds since the writer last came round its loop (0 while it turns normally)."""
+        idle = time.monotonic() - self.writer.progress_mono
+        return idle if idle >= WRITER_STUCK_S else 0.0
+
     def _heartbeat(self) -> None:
         if self.failed.is_set() or (self.running and not self.writer.is_alive()):
             return  # a dead writer gets no heartbeat: the lease goes stale even if stop hangs
@@ -117,8 +159,15 @@ class Engine:
                 log.error("the lease of gate %s was taken over; stopping this engine", self.gate)
                 self.lease_lost.set()
                 threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
+                return
         except SQLAlchemyError as exc:
             log.warning("heartbeat failed: %s", exc)
+            return
+        stuck = self.writer_stuck_s()
+        if stuck:
+            log.error("the writer of gate %s has been stuck for %.0f s", self.gate, stuck)
+        elif self.on_alive is not None:
+            self.on_alive()
 
     def _escalate(self) -> None:
         """Overdue steps nobody acknowledged move up a role, even with no console open."""

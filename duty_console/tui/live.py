@@ -10,6 +10,7 @@ from datetime import datetime
 
 from duty_console.domain import (
     alerts,
+    calibration,
     entries,
     health,
     report_versions,
@@ -47,6 +48,8 @@ class LiveState:
     report_due: bool = False
     # Supplies at or below their reorder level.
     supplies_low: int = 0
+    # This gate's thermometers not checked against a reference for [calibration] every_days.
+    uncalibrated: int = 0
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -80,6 +83,10 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         ending = tuple(
             r.name for r in rota.ending_soon(session, now, rt.settings.rota.remind_before_min)
         )
+        thermometers = [d.name for d in rt.settings.devices if d.role == "thermometer"]
+        uncalibrated = len(
+            calibration.unchecked(session, thermometers, now, rt.settings.calibration.every_days)
+        )
     return LiveState(
         latest,
         newest,
@@ -95,4 +102,5 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         shift_ending=ending,
         report_due=report_due,
         supplies_low=low,
+        uncalibrated=uncalibrated,
     )

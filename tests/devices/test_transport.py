@@ -14,7 +14,7 @@ from devices.frames import BadFrame, DeviceEvent, DeviceStatus, Reading
 from devices.profile import load_profile
 from devices.protocols import PROTOCOLS
 from devices.protocols.mlx_ascii import MlxAscii
-from devices.transport import PortReader
+from devices.transport import EchoFilter, PortReader
 
 from .conftest import Pty, read_master
 
@@ -252,3 +252,37 @@ def test_pyserial_urls_without_exclusive_locking_open(readers) -> None:
     sink = Sink()
     start(readers, "loop://", "mlx90614-ascii", sink)
     sink.wait_for(status(True, "connected"))
+
+
+@pytest.mark.parametrize(
+    ("profile", "request_hex", "reply_hex", "temp"),
+    [
+        ("modbus-ir", "01 03 00 12 00 01 24 0F", "01 03 02 01 6E 38 38", 36.6),
+        ("lu90614", "FA CA C4", "FE AC 24 14 00 00 00 00 E2", 36.2),
+    ],
+)
+def test_an_rs485_adapter_that_echoes_the_request_with_local_echo(
+    pty_pair: Pty, readers, profile: str, request_hex: str, reply_hex: str, temp: float
+) -> None:
+    """Some RS485 adapters hear their own transmission: the poll comes back before the reply.
+    With ``local_echo = true`` the echo is dropped, not counted as a bad frame."""
+    sink = Sink()
+    overrides = {"poll_interval_s": 0.2, "trigger": "frame", "local_echo": True}
+    start(readers, pty_pair.path, profile, sink, overrides=overrides)
+    sink.wait_for(status(True, "connected"))
+    request = bytes.fromhex(request_hex)
+    assert read_master(pty_pair.master, len(request)) == request
+    pty_pair.write(request + bytes.fromhex(reply_hex))
+    reading = sink.wait_for(is_reading)
+    assert isinstance(reading, Reading) and reading.temp_c == temp
+    assert not [e for e in sink.seen if isinstance(e, BadFrame)]
+
+
+def test_the_echo_filter_passes_what_is_not_the_echo() -> None:
+    echo = EchoFilter()
+    echo.sent(b"\x01\x03\x00\x12")
+    assert echo.strip(b"\x01\x03") == b""
+    assert echo.strip(b"\x00\x12\x01\x03\x02") == b"\x01\x03\x02"  # the echo's end, the reply
+    echo.sent(b"\xfa\xca\xc4")
+    assert echo.strip(b"\xfe\xac") == b"\xfe\xac"  # no echo came: the reply is kept whole
+    assert echo.strip(b"\xfa") == b"\xfa"

@@ -56,6 +56,10 @@ COMMANDS = [
     "rota",
     "handover",
     "supplies",
+    # Deployment (README): backups and thermometer calibration.
+    "backup",
+    "restore",
+    "device",
 ]
 LEAVES = [
     ["tui"],
@@ -108,6 +112,11 @@ LEAVES = [
     ["supplies"],
     ["supplies", "list"],
     ["supplies", "move"],
+    ["backup"],
+    ["restore"],
+    ["device"],
+    ["device", "calibrate"],
+    ["device", "calibrations"],
 ]
 
 

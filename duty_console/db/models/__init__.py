@@ -4,6 +4,7 @@ from duty_console.db.models.alerts import ALERT_SEVERITIES, Alert
 from duty_console.db.models.areas import Area, AreaType
 from duty_console.db.models.audit import AuditRecord
 from duty_console.db.models.base import Stamped
+from duty_console.db.models.calibration import Calibration
 from duty_console.db.models.devices import Device, EngineLease
 from duty_console.db.models.entries import ENTRY_STATUSES, Entry, Visitor
 from duty_console.db.models.hygiene import DisinfectionRecord, VentilationSession
@@ -33,6 +34,7 @@ __all__ = [
     "Area",
     "AreaType",
     "AuditRecord",
+    "Calibration",
     "ClassCheck",
     "DailyReport",
     "Device",

@@ -52,6 +52,8 @@ class Entry(Stamped, table=True):
     resolution_note: str = Field(default="")
     visitor_id: int | None = Field(default=None, foreign_key="visitor.id")
     note: str = Field(default="")
+    # The calibration offset a device reading was taken with (None: typed, or before 0008).
+    offset_c: float | None = Field(default=None)
 
 
 class Visitor(Stamped, table=True):

@@ -30,6 +30,7 @@ class ConsoleHeader(Horizontal):
         & .-bad { background: $error; color: $text; text-style: bold; }
         & .-muted { color: $text-muted; }
         & #supplies-low { color: $warning; text-style: bold; }
+        & #uncalibrated { color: $warning; text-style: bold; }
     }
     """
 
@@ -54,6 +55,7 @@ class ConsoleHeader(Horizontal):
         yield on_duty
         yield Label("", id="report-due", classes="-bad", markup=False)
         yield Label("", id="supplies-low", markup=False)
+        yield Label("", id="uncalibrated", markup=False)
         yield Label("", id="database", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
@@ -64,6 +66,7 @@ class ConsoleHeader(Horizontal):
         self.query_one("#timers-overdue").display = False
         self.query_one("#report-due").display = False
         self.query_one("#supplies-low").display = False
+        self.query_one("#uncalibrated").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -106,6 +109,7 @@ class ConsoleHeader(Horizontal):
         supplies_low = self.query_one("#supplies-low", Label)
         supplies_low.update(_("supplies low {count}").format(count=low) if low else "")
         supplies_low.display = low > 0
+        self._show_uncalibrated(live)
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         self._show_on_duty(live)
@@ -122,6 +126,18 @@ class ConsoleHeader(Horizontal):
         )
         devices.set_class(live.devices_online < live.devices_total, "-bad")
         devices.set_class(live.devices_total == 0, "-muted")
+
+    def _show_uncalibrated(self, live: LiveState | None) -> None:
+        """Thermometers not checked against a reference for [calibration] every_days."""
+        count = live.uncalibrated if live is not None else 0
+        label = self.query_one("#uncalibrated", Label)
+        label.update(_("calibrate {count}").format(count=count) if count else "")
+        label.tooltip = (
+            _("Thermometers not checked against a reference lately: duty-console device calibrate")
+            if count
+            else None
+        )
+        label.display = count > 0
 
     def _show_timers_overdue(self, live: LiveState | None) -> None:
         overdue = self.query_one("#timers-overdue", Label)
