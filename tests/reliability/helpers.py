@@ -173,3 +173,20 @@ class Flood:
         if self.thread is not None:
             self.thread.join(timeout=5)
         return self.sent
+
+
+def build_pg(url: str) -> Database:
+    """A PostgreSQL database with the schema, defaults and the sample roster (no staff: their
+    PINs are slow on purpose, and these tests act as given actors)."""
+    from duty_console.db import schema
+    from duty_console.domain import defaults, people
+    from duty_console.domain.actors import system_actor
+    from duty_console.paths import DEFAULTS_DIR, SAMPLE_DIR
+
+    db = Database(url, audit_key=AUDIT_KEY)
+    schema.upgrade(db)
+    installer = system_actor(gate="north", name="installer")
+    with db.write() as session:
+        defaults.load_defaults(session, installer, DEFAULTS_DIR)
+        people.import_roster(session, installer, (SAMPLE_DIR / "roster.csv").read_bytes())
+    return db
