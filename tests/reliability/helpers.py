@@ -107,7 +107,11 @@ def assert_ingest_matches_entries(db: Database, gate: str, device: str) -> int:
         ids.extend(range(g["first_id"], g["last_id"] + 1))
     with db.read() as session:
         got = list(
-            session.exec(select(Entry.id).where(col(Entry.gate) == gate).order_by(col(Entry.id)))
+            session.exec(
+                select(Entry.id)
+                .where(col(Entry.gate) == gate, col(Entry.device) == device)
+                .order_by(col(Entry.id))
+            )
         )
     assert sorted(ids) == got, "ingest audit records and entries disagree"
     assert len(set(ids)) == len(ids), "an entry counted by two commit groups"
