@@ -17,10 +17,13 @@ import pytest
 
 from devices.frames import Reading
 from duty_console.db.connect import Database, failure_kind
+from duty_console.doctor import run_doctor
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
+from duty_console.i18n import set_language
+from duty_console.tui.text import nothing_recorded
 from tests.conftest import AUDIT_KEY
 from tests.engine.helpers import wait_for
 from tests.engine.test_writer_survives import _state, _writer
@@ -62,7 +65,7 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_full_disk_loses_nothing_says_why_and_recovers(
-    small_disk: Path, _template_db: Path
+    small_disk: Path, _template_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = small_disk / "duty.db"
     shutil.copyfile(_template_db, path)
@@ -96,7 +99,18 @@ def test_a_full_disk_loses_nothing_says_why_and_recovers(
                     note="x" * 500,
                 )
         assert failure_kind(refused.value, db.path) == "disk_full"
+        set_language("en")
+        assert nothing_recorded(refused.value, db.path).startswith(
+            "Nothing was recorded: the disk holding the database is full."
+        )
+        set_language("zh_CN")
         assert_sound(db)
+        # `doctor` names the cause.
+        cfg = small_disk.parent / "duty-console.toml"
+        cfg.write_text(f'[database]\nurl = "{db.url}"\n', encoding="utf-8")
+        cfg.chmod(0o600)
+        assert run_doctor(str(cfg)) == 1
+        assert "[FAIL] the disk holding" in capsys.readouterr().out
         # Space returns: everything the devices sent is recorded, once.
         filler.unlink()
         assert wait_for(lambda: count_entries(db) == before + sent, timeout=30), (
