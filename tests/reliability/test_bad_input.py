@@ -305,3 +305,7 @@ async def test_hostile_names_render_literally_and_fit(db: Database, make_app, cl
     assert "[****" in shown  # the markup's bracket, masked like any name, not bold red
     lines = shown.splitlines()
     assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+    # The newest reading's panel keeps its three lines: a 200-character name is cut, not
+    # wrapped over the time and device.
+    assert lines[3].strip().startswith("W***") and lines[3].rstrip().endswith("…")
+    assert "08:00:20" in lines[4] and "north-ir-1" in lines[4]
