@@ -122,3 +122,27 @@ async def test_busy_past_the_timeout_is_said_in_words_and_the_console_lives(
 
 def notes(app: DutyConsoleApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+def test_a_command_busy_past_the_timeout_is_one_sentence(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from duty_console.cli import main
+    from tests.foundation.helpers import map_me_to, write_config
+
+    cfg = write_config(tmp_path / "duty-console.toml", db.url, map_me_to("T002"))
+    monkeypatch.setattr(connect, "BUSY_TIMEOUT_MS", 300)
+    assert db.path is not None
+    other = sqlite3.connect(str(db.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert main(["disinfect", "CAN", "--concentration", "500", "--config", str(cfg)]) == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    err = capsys.readouterr().err
+    assert err == (
+        "duty-console: nothing was recorded: the database stayed busy with another long write "
+        "(an import, a purge); run the command again in a moment.\n"
+    )
+    assert main(["disinfect", "CAN", "--concentration", "500", "--config", str(cfg)]) == 0
