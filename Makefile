@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest slow install clean bench
+.PHONY: demo test lint typecheck pytest slow install clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The slow tests (long fuzzing, the many-users shift, the soak) run with `make soak`.
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
@@ -37,6 +38,13 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Everything marked slow, then the demo soak (SOAK_MINUTES, default 60; figures in
+# docs/reliability.md).
+SOAK_MINUTES ?= 60
+soak: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

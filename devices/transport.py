@@ -123,6 +123,14 @@ class PortReader(threading.Thread):
             with contextlib.suppress(Exception):
                 port.cancel_read()
 
+    def release(self) -> None:
+        """Close the port a thread that died left open (its exclusive lock would keep the next
+        reader of the same port out)."""
+        port, self._port = self._port, None
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.close()
+
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()

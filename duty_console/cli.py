@@ -227,6 +227,25 @@ def _refuse_under_sudo(args: argparse.Namespace) -> None:
         )
 
 
+def _database_trouble(exc: BaseException) -> str:
+    """A database refusal in words (never "database is locked"), or "" for anything else."""
+    from sqlalchemy.exc import OperationalError
+
+    from duty_console.db.connect import DISK_FULL, LOCKED, failure_kind
+
+    if not isinstance(exc, OperationalError):
+        return ""
+    kind = failure_kind(exc)
+    if kind == DISK_FULL:
+        return "nothing was recorded: the disk holding the database is full; free some space."
+    if kind == LOCKED:
+        return (
+            "nothing was recorded: the database stayed busy with another long write "
+            "(an import, a purge); run the command again in a moment."
+        )
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -243,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last guard: a clear sentence instead of a traceback
+        said = _database_trouble(exc)
+        if said:
+            if getattr(args, "debug", False):
+                traceback.print_exc()
+            print(f"duty-console: {said}", file=sys.stderr)
+            return 1
         if getattr(args, "debug", False):
             traceback.print_exc()
         print(

@@ -497,6 +497,11 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        # Saved as UTF-16 (Notepad) or cut in the middle of a character (a power cut).
+        raise ConfigError(
+            f"{path}: not UTF-8 (byte {exc.start}); save the file as UTF-8 and try again."
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
     settings = parse_settings(data, str(path))

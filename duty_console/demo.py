@@ -320,7 +320,11 @@ class Demo:
         gate: str = "north",
         seed: int | None = None,
         mean_gap_s: float = 1.5,
+        reading_rate_hz: float = 4.0,
     ) -> None:
+        """``reading_rate_hz``: how often the thermometer sends a reading, someone in front of
+        it or not (the MLX sketch: every 250-500 ms; the soak test runs it at 5)."""
+        self.reading_rate_hz = reading_rate_hz
         self.tmpdir = Path(tempfile.mkdtemp(prefix="duty-console-demo-"))
         self.keep = db_path is not None
         self.db_path = Path(db_path) if db_path else self.tmpdir / "demo.db"
@@ -364,7 +368,11 @@ class Demo:
         )
         rt = Runtime(settings=settings, db=db)
         thermometer = Simulator(
-            "mlx90614-ascii", ir_fd, rate_hz=0, seed=self.seed, natural_rate_hz=4.0
+            "mlx90614-ascii",
+            ir_fd,
+            rate_hz=0,
+            seed=self.seed,
+            natural_rate_hz=self.reading_rate_hz,
         )
         reader = Simulator("rdm6300", card_fd, rate_hz=0, seed=self.seed)
         for sim in (thermometer, reader):

@@ -6,13 +6,14 @@ import contextlib
 import grp
 import os
 import pwd
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from duty_console.config import load_settings
 from duty_console.db import schema
-from duty_console.db.connect import Database
+from duty_console.db.connect import DISK_NEARLY_FULL, Database
 from duty_console.domain import calibration, health
 from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.errors import UserError
@@ -46,6 +47,7 @@ def run_doctor(config: str | None) -> int:
             f"database file mode {mode:o}"
             + ("" if mode & 0o077 == 0 else f"; others can read it: chmod 600 {db.path}"),
         )
+        good &= _check_space(db.path)
     current = schema.is_current(db)
     good &= _line(
         current, "schema current" if current else "schema missing or old: run `duty-console init`"
@@ -200,6 +202,28 @@ def _check_serial_setup(
             "(deploy/99-duty-console.rules)",
         )
     return good
+
+
+# Less than this free beside the database is worth a warning (a day of a busy gate's log).
+LOW_SPACE = 64 << 20
+
+
+def _check_space(path: Path) -> bool:
+    """A full disk stops every write (the engine keeps its readings in memory meanwhile)."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError as exc:
+        return _line(None, f"free space beside the database: unknown ({exc.strerror})")
+    if free < DISK_NEARLY_FULL:
+        return _line(
+            False,
+            f"the disk holding {path} is full ({free // 1024} KB free): nothing can be "
+            "recorded; free some space (old logs, backups) and the engine writes what it holds",
+        )
+    mb = free / 2**20
+    if free < LOW_SPACE:
+        return _line(None, f"only {mb:.0f} MB free beside the database; free some space soon")
+    return _line(True, f"{mb:.0f} MB free beside the database")
 
 
 def _check_port(name: str, port: str, engine_alive: bool) -> bool:

@@ -42,6 +42,38 @@ def _free_port() -> int:
 class PgServer:
     sockdir: Path
     port: int
+    # How to stop and start it again (the fault tests restart it under load).
+    data: Path | None = None
+    bindir: Path | None = None
+    prefix: tuple[str, ...] = ()
+
+    def _ctl(self, *args: str) -> None:
+        assert self.bindir is not None and self.data is not None
+        proc = subprocess.run(
+            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=self.sockdir,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"pg_ctl {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``immediate``: as if it crashed; recovery runs at the next start)."""
+        self._ctl("-m", mode, "-w", "stop")
+
+    def start(self) -> None:
+        self._ctl(
+            "-l",
+            str(self.sockdir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.sockdir} -c listen_addresses='' -c fsync=off",
+            "start",
+        )
 
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
@@ -119,7 +151,7 @@ def pg_server() -> Iterator[PgServer]:
         shutil.rmtree(base, ignore_errors=True)
         pytest.fail(f"could not start PostgreSQL: {exc}\n{text}")
     try:
-        yield PgServer(base, port)
+        yield PgServer(base, port, data, bindir, tuple(prefix))
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],

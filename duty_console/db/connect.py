@@ -8,6 +8,8 @@ queue on the busy timeout instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,10 +24,51 @@ from sqlmodel import Session
 from duty_console.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 15_000
+# After a checkpoint the write-ahead log is cut back to this size (it stays in place: see
+# Database._keep_wal_open), so it is bounded however long the engine runs.
+JOURNAL_SIZE_LIMIT = 16 << 20
 NOTIFY_CHANNEL = "duty_console_changed"
 # Session.info keys: the audit chain's key, and the newest audit record a transaction appended.
 KEY_INFO = "audit_key"
 HEAD_INFO = "audit_head"
+
+
+# What went wrong with a database call, in words a console can turn into advice.
+DISK_FULL, LOCKED, UNREACHABLE, OTHER = "disk_full", "locked", "unreachable", "other"
+
+
+# Less free space than this beside a SQLite file that fails to write: the disk is full.
+DISK_NEARLY_FULL = 1 << 20
+
+
+def failure_kind(exc: BaseException, path: Path | None = None) -> str:
+    """``disk_full``, ``locked`` (a writer waited out the busy timeout), ``unreachable`` (no
+    connection to the server or file) or ``other``, from a driver error (wrapped or not).
+
+    ``path``: the SQLite file. Out of space while growing its write-ahead log, SQLite says
+    "disk I/O error", not "full": then the free space beside the file decides."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    code = getattr(orig, "sqlite_errorcode", None)
+    if (
+        code == 13  # SQLITE_FULL
+        or "database or disk is full" in text
+        or "no space left on device" in text
+        or sqlstate == "53100"  # PostgreSQL disk_full
+    ):
+        return DISK_FULL
+    if code == 5 or "database is locked" in text:  # SQLITE_BUSY
+        return LOCKED
+    if path is not None and ("disk i/o error" in text or (code is not None and code & 0xFF == 10)):
+        try:
+            if shutil.disk_usage(path.parent).free < DISK_NEARLY_FULL:
+                return DISK_FULL
+        except OSError:
+            pass
+    if sqlstate.startswith("08") or "connection" in text or "unable to open" in text:
+        return UNREACHABLE
+    return OTHER
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -56,6 +99,7 @@ def _install_sqlite_events(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
+        cur.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -117,6 +161,29 @@ class Database:
         if self.backend == "sqlite":
             _install_sqlite_events(self.engine)
         self.read_engine = self.engine.execution_options(duty_readonly=True)
+        self._keeper: sqlite3.Connection | None = None
+        if self.path is not None:
+            self._keep_wal_open()
+
+    def _keep_wal_open(self) -> None:
+        """Hold one idle connection to the SQLite file for as long as this Database lives.
+
+        Without it the last connection to close (each checkout is its own: NullPool) deletes
+        the write-ahead log and its index, and the next one must create them again: on a full
+        disk it cannot, and then even reading fails ("disk I/O error"), so no console could
+        show anything. Held open, they stay: consoles read on, writers get a plain "database
+        or disk is full", and the log is checkpointed and cut back to ``JOURNAL_SIZE_LIMIT``.
+        Idle, outside any transaction, it holds no lock that blocks anyone.
+        """
+        assert self.path is not None
+        try:
+            with self.engine.connect():
+                pass  # the connect event makes the file WAL (a new one too)
+            keeper = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except (OperationalError, sqlite3.Error):
+            return  # check() and the first real use will say what is wrong
+        self._keeper = keeper
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,3 +244,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from duty_console.db.connect import BUSY_TIMEOUT_MS
@@ -73,6 +74,18 @@ def holder_process(holder: str) -> bool | None:
     return True
 
 
+def server_now(session: Session) -> datetime | None:
+    """The database server's clock (PostgreSQL), or None (SQLite: one PC and its own clock).
+
+    Gate PCs sharing a server may disagree by an hour (a dead RTC battery, a time zone fixed
+    by hand); leases written and judged on the server's clock are not fooled by that: an
+    engine on a slow PC is neither shown stopped elsewhere nor taken over."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    value = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return value.astimezone(UTC) if isinstance(value, datetime) else None
+
+
 def lease_live(lease: EngineLease, now: datetime) -> bool:
     """Whether a lease may not be taken over: on the holder's host its process decides (a live
     pid is trusted over the heartbeat's age); elsewhere the age."""
@@ -86,6 +99,7 @@ def engine_state(session: Session, gate: str, now: datetime) -> EngineState:
     lease = session.get(EngineLease, gate)
     if lease is None:
         return EngineState(gate, False, None, "")
+    now = server_now(session) or now
     age = max(0.0, (now - lease.heartbeat_at).total_seconds())
     # Shown alive only while it beats: a live process whose engine hangs is not "engine ok".
     alive = age < LEASE_STALE_S and holder_process(lease.holder) is not False

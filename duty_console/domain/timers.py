@@ -728,7 +728,9 @@ def stop_ventilation(
     running = open_session(session, area.code)
     if running is None:
         raise UserError(N_("{area} is not being aired; start an airing first."), area=area.code)
-    now = clock.now()
+    # A wall clock stepped back since the start (NTP, a corrected time zone) would end the
+    # session before it began: it ends where it began instead, and counts nothing.
+    now = max(clock.now(), running.started_at)
     running.ended_at = now
     session.add(running)
     session.flush()

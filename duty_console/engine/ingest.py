@@ -144,6 +144,10 @@ class Writer(threading.Thread):
         self._stopping = threading.Event()
         # When the loop last came round (monotonic): the engine's watchdog reads it.
         self.progress_mono = time.monotonic()
+        # While the database fails (a server restart, a full disk): commits in a row that
+        # failed, and when (monotonic) to try again; reading goes on meanwhile.
+        self._failing = 0
+        self._retry_at = 0.0
         # Whether the measurement being screened already has its entry (see _screen_one).
         self._own_row_written = False
         for state in devices.values():
@@ -193,8 +197,9 @@ class Writer(threading.Thread):
             events, stopped = self._collect()
             for event in events:
                 self._read_event(event)
-            self._flush_triggers(float("inf") if stopped else time.monotonic())
-            if self._pending or self._dirty_devices():
+            now = time.monotonic()
+            self._flush_triggers(float("inf") if stopped else now)
+            if (self._pending or self._dirty_devices()) and (stopped or now >= self._retry_at):
                 self._commit_with_retry(final=stopped)
 
     def _read_event(self, event: Any) -> None:
@@ -298,13 +303,17 @@ class Writer(threading.Thread):
         while True:
             try:
                 self._commit()
-                return
             except SQLAlchemyError as exc:
                 self.stats.failed_commits += 1
-                self.stats.last_error = str(exc).splitlines()[0][:255]
-                log.warning("commit failed, will retry: %s", self.stats.last_error)
+                self._failing += 1
+                error = str(exc).splitlines()[0][:255]
+                if self._failing == 1 or error != self.stats.last_error:
+                    log.warning("commit failed, will retry: %s", error)
+                self.stats.last_error = error
                 if not final and not self._stopping.is_set():
-                    # Keep the work and go on reading; the next group retries it.
+                    # Keep the work and go on reading; retry later, backing off to 5 s (not
+                    # once per group: a database that is down gets no storm, the log no flood).
+                    self._retry_at = time.monotonic() + min(0.2 * 2 ** (self._failing - 1), 5.0)
                     return
                 if final and time.monotonic() >= give_up_at:
                     # Stopping, and the database still does not answer: say what is lost.
@@ -313,6 +322,11 @@ class Writer(threading.Thread):
                     return
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            else:
+                if self._failing:
+                    log.warning("commits succeed again (after %d failed)", self._failing)
+                self._failing, self._retry_at = 0, 0.0
+                return
 
     def _commit(self) -> None:
         work = list(self._pending)

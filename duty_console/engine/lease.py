@@ -15,7 +15,13 @@ from duty_console.db.models import EngineLease
 from duty_console.domain import audit
 from duty_console.domain.actors import system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
-from duty_console.domain.health import LEASE_STALE_S, boot_id, holder_process, lease_live
+from duty_console.domain.health import (
+    LEASE_STALE_S,
+    boot_id,
+    holder_process,
+    lease_live,
+    server_now,
+)
 from duty_console.errors import UserError
 
 
@@ -43,9 +49,9 @@ class Lease:
 
     def acquire(self) -> None:
         """Take the gate's lease, or raise LeaseHeld naming who has it."""
-        now = self.clock.now()
         actor = system_actor(gate=self.gate, via="engine", name=f"engine:{self.gate}")
         with self.db.write() as session:
+            now = server_now(session) or self.clock.now()
             lease = session.get(EngineLease, self.gate)
             if lease is None:
                 session.add(
@@ -78,10 +84,11 @@ class Lease:
     def heartbeat(self) -> bool:
         """Renew the lease; False when it was taken from us (we must stop)."""
         with self.db.write() as session:
+            now = server_now(session) or self.clock.now()
             result = session.execute(
                 update(EngineLease)
                 .where(col(EngineLease.gate) == self.gate, col(EngineLease.holder) == self.holder)
-                .values(heartbeat_at=self.clock.now())
+                .values(heartbeat_at=now)
             )
             self.held = bool(result.rowcount)  # type: ignore[attr-defined]
         return self.held

@@ -11,6 +11,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
+from devices.frames import DeviceStatus
 from devices.profile import ProfileError, load_profile
 from devices.transport import PortReader
 from duty_console.config import DeviceSettings
@@ -26,6 +27,7 @@ from duty_console.runtime import Runtime
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
+READER_CHECK_S = 1.0
 ESCALATION_CHECK_S = 30.0
 # A calibration recorded at any console reaches the readings within this.
 CALIBRATION_REFRESH_S = 10.0
@@ -80,6 +82,8 @@ class Engine:
         # Called after every heartbeat that found the lease held and the writer turning
         # (`serve` sends systemd its WATCHDOG=1 from here).
         self.on_alive: Callable[[], object] | None = None
+        # Device name → how many times its thread had to be started again (_watch_readers).
+        self.reader_restarts: dict[str, int] = {}
 
     def start(self) -> None:
         self.lease.acquire()
@@ -88,9 +92,17 @@ class Engine:
             self.refresh_offsets()
             self.writer.start()
             for state in self.states.values():
-                reader = PortReader(state.name, state.port, state.profile, self.writer.submit)
+                reader = self._reader(state)
                 reader.start()
                 self.readers.append(reader)
+            self.scheduler.add_job(
+                self._watch_readers,
+                "interval",
+                seconds=READER_CHECK_S,
+                id="device-watchdog",
+                max_instances=1,
+                coalesce=True,
+            )
             self.scheduler.add_job(
                 self._heartbeat,
                 "interval",
@@ -137,6 +149,37 @@ class Engine:
             if state.offset_c != offset:
                 log.info("device %s: offset %+.2f °C in force", name, offset)
                 state.offset_c = offset  # the writer reads it once per measurement
+
+    def _reader(self, state: DeviceState) -> PortReader:
+        return PortReader(state.name, state.port, state.profile, self.writer.submit)
+
+    def _watch_readers(self) -> None:
+        """A device thread that died anyway (a bug past its own guards) is started again on the
+        same port; the other devices never stop. The restart is counted and shown as the
+        device's status until its port answers again."""
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            for i, reader in enumerate(self.readers):
+                if reader.is_alive() or reader.stopping:
+                    continue
+                state = self.states[reader.device]
+                self.reader_restarts[reader.device] = self.reader_restarts.get(reader.device, 0) + 1
+                log.error(
+                    "gate %s: the thread of device %s died; restarting it (restart %d)",
+                    self.gate,
+                    reader.device,
+                    self.reader_restarts[reader.device],
+                )
+                self.writer.submit(
+                    DeviceStatus(
+                        reader.device, self.rt.clock.now(), False, "restarted after a failure"
+                    )
+                )
+                reader.release()
+                fresh = self._reader(state)
+                fresh.start()
+                self.readers[i] = fresh
 
     def _writer_failed(self, reason: str) -> None:
         """The watchdog: an engine whose writer is dead records nothing, so it must not look

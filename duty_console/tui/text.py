@@ -6,7 +6,9 @@ No ambiguous-width glyphs (degree signs, bullets, middle dots): they misalign Ch
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
+from duty_console.db.connect import DISK_FULL, LOCKED, UNREACHABLE, failure_kind
 from duty_console.domain import screening as s
 from duty_console.domain.entries import EntryRow
 from duty_console.domain.pinyin import mask_name
@@ -156,3 +158,30 @@ def nameless_labels() -> list[str]:
 def is_unidentified(row: EntryRow) -> bool:
     """A reading nobody is named for yet (a refusal without a name needs none)."""
     return not row.person_id and not row.visitor and row.status != s.DENIED
+
+
+def nothing_recorded(error: BaseException, db_path: Path | None = None) -> str:
+    """What a console says when the database refused a write: the cause in plain words
+    (a full disk, a long write elsewhere, no connection), never the driver's "database is
+    locked". ``db_path``: the SQLite file, whose free space tells a full disk apart."""
+    kind = failure_kind(error, db_path)
+    if kind == DISK_FULL:
+        return _(
+            "Nothing was recorded: the disk holding the database is full. "
+            "Free some space, then do it again."
+        )
+    if kind == LOCKED:
+        return _(
+            "Nothing was recorded: the database stayed busy with another long write. "
+            "Do it again in a moment."
+        )
+    text = str(getattr(error, "orig", None) or error).strip()
+    reason = (text.splitlines()[0] if text else type(error).__name__)[:120]
+    if kind == UNREACHABLE:
+        return _(
+            "Nothing was recorded: the database cannot be reached ({reason}). "
+            "Do it again when it is back."
+        ).format(reason=reason)
+    return _("Nothing was recorded: the database did not accept it ({reason}).").format(
+        reason=reason
+    )

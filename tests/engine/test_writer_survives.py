@@ -37,8 +37,8 @@ FRAMES_PER_PROFILE = 10_000
 CHUNKS_PER_EXAMPLE = 200
 
 
-def _state(name: str, profile: str) -> DeviceState:
-    overrides = {"trigger": "frame"} if profile in THERMOMETERS else {"debounce_s": 0.0}
+def _state(name: str, profile: str, trigger: str = "frame") -> DeviceState:
+    overrides = {"trigger": trigger} if profile in THERMOMETERS else {"debounce_s": 0.0}
     loaded = load_profile(profile, overrides)
     return DeviceState(name, loaded.role, loaded, "fuzz")
 
@@ -258,10 +258,26 @@ def _encoded(profile: str, value: float) -> bytes:
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", THERMOMETERS + ID_READERS)
 def test_the_writer_survives_ten_thousand_fuzzed_frames(profile: str, fresh_db: Database) -> None:
+    _fuzz_the_writer(profile, fresh_db, FRAMES_PER_PROFILE)
+
+
+@pytest.mark.parametrize(
+    ("profile", "trigger"),
+    [(p, "frame") for p in THERMOMETERS + ID_READERS] + [(p, "presence") for p in THERMOMETERS],
+)
+def test_the_writer_survives_fuzzed_frames_quickly(
+    profile: str, trigger: str, fresh_db: Database
+) -> None:
+    """make test's representative of the above (make soak runs the ten thousand), and the
+    presence trigger's medians of hostile values too."""
+    _fuzz_the_writer(profile, fresh_db, 2 * CHUNKS_PER_EXAMPLE, trigger)
+
+
+def _fuzz_the_writer(profile: str, fresh_db: Database, frames: int, trigger: str = "frame") -> None:
     is_reader = profile in ID_READERS
     # A thermometer is fuzzed next to a card reader (so readings are paired, screened, rechecked)
     # and a card reader next to a thermometer (so every hostile card is looked up).
-    states = {"dut": _state("dut", profile)}
+    states = {"dut": _state("dut", profile, trigger)}
     partner = "ir" if is_reader else "card"
     states[partner] = _state(partner, "mlx90614-ascii" if is_reader else "barcode-line")
     writer = _writer(fresh_db, states)
@@ -274,7 +290,7 @@ def test_the_writer_survives_ten_thousand_fuzzed_frames(profile: str, fresh_db: 
     )
 
     @settings(
-        max_examples=FRAMES_PER_PROFILE // CHUNKS_PER_EXAMPLE,
+        max_examples=frames // CHUNKS_PER_EXAMPLE,
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
@@ -302,7 +318,7 @@ def test_the_writer_survives_ten_thousand_fuzzed_frames(profile: str, fresh_db: 
         assert writer.is_alive(), writer.stats.failure
 
     feed()
-    assert fed["chunks"] >= FRAMES_PER_PROFILE
+    assert fed["chunks"] >= frames
     writer.stop(timeout=60)
     assert not writer.stats.failure
     assert writer.stats.uncommitted == 0

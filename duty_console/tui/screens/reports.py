@@ -28,6 +28,7 @@ from duty_console.reports.render import to_markdown, translator
 from duty_console.runtime import timers_schedule
 from duty_console.tui.actions import ActionScreen, ScreenAction
 from duty_console.tui.context import ConsoleContext
+from duty_console.tui.text import nothing_recorded
 from duty_console.tui.widgets.chart import Chart
 from duty_console.tui.widgets.header import ConsoleHeader
 
@@ -332,6 +333,9 @@ class ReportsScreen(ActionScreen):
                 )
         except UserError as exc:
             self.post_message(ReportActed(translate_error(exc), error=True))
+            return
+        except Exception as exc:  # a full disk, a long write elsewhere: said, never a crash
+            self.post_message(ReportActed(nothing_recorded(exc, context.rt.db.path), True))
             return
         self.post_message(
             ReportActed(

@@ -23,7 +23,7 @@ from duty_console.errors import UserError
 from duty_console.i18n import N_, _, language, translate_error
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
-from duty_console.tui.text import role_label
+from duty_console.tui.text import nothing_recorded, role_label
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.quick_form import FormField, QuickForm
@@ -305,6 +305,8 @@ class RotaScreen(ActionScreen):
                 text = write(session)
         except UserError as exc:
             self.post_message(self.Answered(translate_error(exc), True))
+        except Exception as exc:  # a full disk, a long write elsewhere: said, never a crash
+            self.post_message(self.Answered(nothing_recorded(exc, self.context.rt.db.path), True))
         else:
             self.post_message(self.Answered(text, False))
 

@@ -487,6 +487,9 @@ class TimersScreen(ActionScreen):
         except UserError as exc:
             self.post_message(AiringWritten(translate_error(exc), error=True))
             return
+        except Exception as exc:  # a full disk, a long write elsewhere: said, never a crash
+            self.post_message(AiringWritten(text.nothing_recorded(exc, context.rt.db.path), True))
+            return
         self.post_message(AiringWritten(message))
 
     @on(AiringWritten)

@@ -21,6 +21,7 @@ from duty_console.errors import UserError
 from duty_console.i18n import N_, _, translate_error
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import translate_bindings
+from duty_console.tui.text import nothing_recorded
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,7 @@ class FormModal(ModalScreen[Recorded | None]):
         except UserError as exc:
             self.post_message(self.Failed(translate_error(exc)))
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.post_message(
-                self.Failed(
-                    _("Nothing was recorded: the database did not accept it ({reason}).").format(
-                        reason=reason[:120]
-                    )
-                )
-            )
+            self.post_message(self.Failed(nothing_recorded(exc, self.context.rt.db.path)))
         else:
             self.post_message(self.Written(recorded))
 

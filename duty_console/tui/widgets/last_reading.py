@@ -74,11 +74,16 @@ class LastReading(Static):
             shown.append("  " if fits else "\n")
         shown.append(advice, style="bold")
         shown.append("\n")
-        shown.append(text.who(row), style="bold")
+        person = Text()
+        person.append(text.who(row), style="bold")
         if row.class_name:
-            shown.append("  " + row.class_name)
+            person.append("  " + row.class_name)
         if text.is_unidentified(row) and not unknown:
-            shown.append("  " + _("(pick the person)"))
+            person.append("  " + _("(pick the person)"))
+        if self.content_region.width > 0:
+            # One line, cut with an ellipsis: a long name wrapped pushed the time out.
+            person.truncate(self.content_region.width, overflow="ellipsis")
+        shown.append_text(person)
         shown.append("\n")
         shown.append(text.clock_time(row.at, self._tz))
         device = " ".join(filter(None, (text.device_label(row.device), text.mode_label(row.mode))))

@@ -1,0 +1,53 @@
+"""Faults one at a time: a device thread that dies, the config or roster unreadable, the clock
+stepping an hour back and forward."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from devices.transport import PortReader
+from duty_console.db.connect import Database
+from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.engine.runner import Engine
+from duty_console.runtime import Runtime
+from tests.engine.helpers import PtyDevice, entries, mlx_line, rdm6300_frame, wait_for
+from tests.engine.test_engine import _card_of, make_settings
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_device_thread_that_dies_is_restarted_and_the_others_never_stop(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = PortReader._status
+    failures = {"left": 1}
+
+    def dies_once(self: PortReader, online: bool, reason: str) -> None:
+        if self.device == "north-ir-1" and reason == "connected" and failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("a bug past the reader's own guards")
+        real(self, online, reason)
+
+    monkeypatch.setattr(PortReader, "_status", dies_once)
+    ir, card = PtyDevice(tmp_path / "ir"), PtyDevice(tmp_path / "card")
+    engine = Engine(Runtime(make_settings(ir.link, card.link), db, SYSTEM_CLOCK))
+    try:
+        engine.start()
+        card_thread = next(r for r in engine.readers if r.device == "north-card-1")
+        assert wait_for(lambda: engine.reader_restarts.get("north-ir-1") == 1, timeout=10)
+        time.sleep(0.3)
+        card.write(rdm6300_frame(_card_of(db, "S1001")))
+        time.sleep(0.2)
+        ir.write(mlx_line(36.6))
+        assert wait_for(lambda: any(e.person_id == "S1001" for e in entries(db)), timeout=10)
+        # The card reader ran all along, in the same thread; the thermometer's is a new one.
+        assert card_thread.is_alive() and card_thread in engine.readers
+        assert all(r.is_alive() for r in engine.readers)
+        assert engine.reader_restarts == {"north-ir-1": 1}
+    finally:
+        engine.stop()
+        ir.close()
+        card.close()
+    assert all(not r.is_alive() for r in engine.readers)
