@@ -43,8 +43,8 @@ PROFILE_TO = ""  # 16 ports x 115200 baud / (9 bytes x 10 bits)
 
 
 def gy_frame(temp_c: float, ambient_c: float = 24.5) -> bytes:
-    body = SYNC + int(round(temp_c * 100)).to_bytes(2, "big", signed=True)
-    body += int(round(ambient_c * 100)).to_bytes(2, "big", signed=True)
+    body = SYNC + round(temp_c * 100).to_bytes(2, "big", signed=True)
+    body += round(ambient_c * 100).to_bytes(2, "big", signed=True)
     return body + bytes([sum(body) & 0xFF])
 
 
@@ -236,8 +236,19 @@ def run_once(
         spy = None
         if PROFILE_TO and kind == "engine":
             spy = subprocess.Popen(
-                [str(Path(PYTHON).with_name("py-spy")), "record", "-r", "200", "--threads"]
-                + ["-f", "raw", "-o", f"{PROFILE_TO}-{trigger}.txt", "-p", str(proc.pid)],
+                [
+                    str(Path(PYTHON).with_name("py-spy")),
+                    "record",
+                    "-r",
+                    "200",
+                    "--threads",
+                    "-f",
+                    "raw",
+                    "-o",
+                    f"{PROFILE_TO}-{trigger}.txt",
+                    "-p",
+                    str(proc.pid),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
