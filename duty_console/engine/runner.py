@@ -74,7 +74,13 @@ class Engine:
             register_devices(self.rt.db, self.gate, self.states, self.rt.clock)
             self.writer.start()
             for state in self.states.values():
-                reader = PortReader(state.name, state.port, state.profile, self.writer.submit)
+                reader = PortReader(
+                    state.name,
+                    state.port,
+                    state.profile,
+                    self.writer.submit,
+                    sink_many=self.writer.submit_many,
+                )
                 reader.start()
                 self.readers.append(reader)
             self.scheduler.add_job(
