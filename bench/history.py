@@ -65,9 +65,10 @@ def add_people(conn: sqlite3.Connection, total: int) -> list[str]:
 
 _GENERATE = """
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :count - 1),
-r AS (SELECT i, abs(random()) % 10000 AS roll, abs(random()) % :people AS who,
-             abs(random()) % 100 AS ident,
-             datetime(:start, '+' || ((i * :spread + :offset) % :span) || ' seconds') AS at
+r AS (SELECT i, ((i + :offset) * 1103515245 + 12345) % 2147483648 % 10000 AS roll,
+             ((i + :offset) * 69069 + 1) % 4294967296 % :people AS who,
+             ((i + :offset) * 48271) % 2147483647 % 100 AS ident,
+             datetime(:start, '+' || (((i + :offset) * :spread) % :span) || ' seconds') AS at
       FROM n)
 INSERT INTO entry (at, gate, device, person_id, temp_c, mode, kind, status, reason,
                    resolved_at, resolved_by, resolution, resolution_note, note,
@@ -100,6 +101,12 @@ def grow(path: Path, target: int, bar=None) -> float:  # type: ignore[no-untyped
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -200000")
     people = add_people(conn, PEOPLE)
+    conn.execute(
+        "INSERT INTO device (name, gate, role, profile, port, online, status, frames_ok, "
+        "frames_bad, sensor_errors, updated_at) SELECT g || '-ir-1', g, 'thermometer', "
+        "'gy-mcu90614', '/dev/null', 0, '', 0, 0, 0, datetime('now') FROM "
+        "(SELECT 'north' AS g UNION SELECT 'east') WHERE NOT EXISTS (SELECT 1 FROM device)"
+    )
     conn.execute("CREATE TEMP TABLE bench_people (k INTEGER PRIMARY KEY, person_id TEXT)")
     conn.executemany("INSERT INTO bench_people VALUES (?, ?)", list(enumerate(people)))
     have = conn.execute("SELECT count(*) FROM entry").fetchone()[0]
@@ -122,7 +129,7 @@ def grow(path: Path, target: int, bar=None) -> float:  # type: ignore[no-untyped
                 "people": len(people),
                 "start": start,
                 "spread": 7_919,  # a prime: consecutive rows land far apart in time
-                "offset": have * 7_919,
+                "offset": have,
                 "span": span,
             },
         )
