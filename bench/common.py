@@ -166,3 +166,99 @@ class Results:
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps([r.__dict__ for r in self.rows], indent=1), encoding="utf-8")
+
+
+def proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class TerminalProgram:
+    """A program run on a pseudo-terminal of ``cols`` x ``rows``; every byte it writes to the
+    terminal is counted (with its time) and kept, as an SSH client would receive it."""
+
+    def __init__(self, argv: list[str], cols: int = 80, rows: int = 24, cwd: Path = ROOT) -> None:
+        import fcntl
+        import struct
+        import subprocess
+        import termios
+        import threading
+
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
+        env.pop("NO_COLOR", None)
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.master = master
+        self.chunks: list[tuple[float, bytes]] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self.chunks.append((time.perf_counter(), data))
+
+    def bytes_between(self, t0: float, t1: float) -> int:
+        with self._lock:
+            return sum(len(d) for t, d in self.chunks if t0 <= t < t1)
+
+    def text_since(self, t0: float) -> list[tuple[float, bytes]]:
+        with self._lock:
+            return [(t, d) for t, d in self.chunks if t >= t0]
+
+    def first_paint(self, timeout: float = 60.0, quiet_s: float = 0.3) -> float:
+        """Seconds from the start to the end of the first burst of output (the first screen)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            time.sleep(0.02)
+            with self._lock:
+                if not self.chunks:
+                    continue
+                last = self.chunks[-1][0]
+                total = sum(len(d) for _, d in self.chunks)
+            if total > 500 and time.perf_counter() - last >= quiet_s:
+                return last - self.started
+        raise TimeoutError("no first paint")
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
