@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import os
 import subprocess
 import sys
 import tempfile
@@ -165,6 +166,10 @@ def run(results: Results, folder: Path, *, quick: bool, repeat: int = 3) -> None
 
             load_bps, load_cpu = window(prog, span, feed)
             rss_console_load = proc_rss_mb(prog.proc.pid)
+            if os.environ.get("BENCH_TERMINAL_DUMP"):  # what was written, to see what repaints
+                Path(os.environ["BENCH_TERMINAL_DUMP"]).write_bytes(
+                    b"".join(d for _, d in prog.text_since(0.0))
+                )
         finally:
             prog.stop()
     finally:

@@ -154,9 +154,12 @@ class DutyConsoleApp(App[int]):
         Binding("ctrl+q", "quit", N_("quit"), id="console.quit", show=False, priority=True),
     ]
 
-    live: reactive[LiveState | None] = reactive(None, init=False)
-    data_generation: reactive[int] = reactive(0, init=False)
-    database_problem: reactive[str] = reactive("", init=False)
+    # Not repaint=True (the default): setting a reactive of the App repaints the whole screen,
+    # every row sent to the terminal again (an SSH session) at each database change. The widgets
+    # that watch these redraw what they show, when it changed.
+    live: reactive[LiveState | None] = reactive(None, init=False, repaint=False)
+    data_generation: reactive[int] = reactive(0, init=False, repaint=False)
+    database_problem: reactive[str] = reactive("", init=False, repaint=False)
 
     def __init__(
         self,
