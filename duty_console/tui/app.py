@@ -41,7 +41,7 @@ from duty_console.tui import keys
 from duty_console.tui.actions import ActionScreen
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
-from duty_console.tui.live import LiveState, read_live_state
+from duty_console.tui.live import LiveCache, LiveState, read_live_state
 from duty_console.tui.screens.checks import ChecksScreen
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
@@ -265,6 +265,7 @@ class DutyConsoleApp(App[int]):
     def _follow_database(self) -> None:
         worker = get_current_worker()
         feed: ChangeFeed | None = None
+        cache = LiveCache()
         last: LiveState | None = None
         last_read = float("-inf")
         failing = False
@@ -280,7 +281,7 @@ class DutyConsoleApp(App[int]):
                     self._wake.clear()
                     due = time.monotonic() - last_read >= HEALTH_EVERY_S
                     if changed or woken or due or last is None:
-                        state = read_live_state(self.rt, self.rules, self.clock.now())
+                        state = read_live_state(self.rt, self.rules, self.clock.now(), cache)
                         last_read = time.monotonic()
                         if changed or woken or failing or state != last:
                             # After a failure everything is re-read: a reload may have failed too.
