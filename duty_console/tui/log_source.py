@@ -3,7 +3,7 @@
 The ``EntryLog`` widget renders and scrolls; this module reads, in the widget's worker threads,
 through the domain queries. A page is ``PAGE_SIZE`` entries of this gate, newest first; a text
 filter is resolved to the people, devices, refusal reasons and visitors it names, and their
-entries are read over the whole history on the log's indexes (at most ``SCAN_LIMIT`` rows).
+entries are read over the whole history on the log's indexes (the newest ``FOUND_LIMIT`` of them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from duty_console.domain.entries import EntryRow
 from duty_console.tui import text
 
 PAGE_SIZE = 100
-SCAN_LIMIT = 20_000
+# A text filter shows the newest this many matches (over the whole history): building 20,000
+# rows took seconds on a large log; a person's or a device's recent story is what is looked for,
+# and a narrower text (a person rather than a class) reaches further back.
+FOUND_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def page(session: Session, gate: str, log_filter: LogFilter, number: int) -> lis
 def search(
     session: Session, gate: str, log_filter: LogFilter, cancelled: Callable[[], bool]
 ) -> list[EntryRow]:
-    """The newest ``SCAN_LIMIT`` rows a text filter finds over the whole history, newest first.
+    """The newest ``FOUND_LIMIT`` rows a text filter finds over the whole history, newest first.
 
     The text is resolved to what it names — people (name, pinyin, initials, number, card,
     class), devices, refusal reasons, visitors — and the log is read on its indexes for those
@@ -66,7 +69,7 @@ def search(
         return []
     found = entries.newest_matching(
         session,
-        SCAN_LIMIT,
+        FOUND_LIMIT,
         status=log_filter.status,
         gate=gate,
         person_ids=person_ids,
