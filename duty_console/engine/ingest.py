@@ -75,6 +75,8 @@ _ENTRY_DEFAULTS: dict[str, Any] = {
     for c in _ENTRY_COLUMNS
 }
 _ENTRY_TIMES = frozenset(c.name for c in _ENTRY_COLUMNS if isinstance(c.type, UTCDateTime))
+# Bound variables per statement (SQLite's limit is 32,766 since 3.32, 999 before).
+_MAX_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _DEVICE: Table = Device.__table__  # type: ignore[attr-defined]
 _UPDATE_DEVICE = (
     update(_DEVICE)
@@ -595,13 +597,20 @@ def _insert_sqlite(
                     text = texts[value] = sqlite_time(value)
                 values[i] = text
         params.append(values)
-    sql = f"INSERT INTO entry ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    # Many rows per statement: the driver lets go of the GIL around every statement it steps,
+    # and getting it back from 16 busy device threads cost more than the insert itself.
+    per_statement = max(1, _MAX_VARIABLES // len(names))
+    one = f"({', '.join('?' * len(names))})"
+    head = f"INSERT INTO entry ({', '.join(names)}) VALUES "
+    sql = head + one
     driver = session.connection().connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     try:
         cur = driver.cursor()
         before = cur.execute("SELECT coalesce(max(id), 0) FROM entry").fetchone()[0]
-        cur.executemany(sql, params)
+        for start in range(0, len(params), per_statement):
+            chunk = params[start : start + per_statement]
+            cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
         last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
         if last - before == len(rows):
             first = before + 1
