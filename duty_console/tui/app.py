@@ -279,6 +279,8 @@ class DutyConsoleApp(App[int]):
                         changed = feed.changed()
                     woken = self._wake.is_set()
                     self._wake.clear()
+                    if woken:
+                        cache.forget()
                     due = time.monotonic() - last_read >= HEALTH_EVERY_S
                     if changed or woken or due or last is None:
                         state = read_live_state(self.rt, self.rules, self.clock.now(), cache)

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,9 +77,13 @@ class LiveCache:
     change the feed reports (an engine's heartbeat commits every second and changes none)."""
 
     mark: tuple[int, int] | None = None
-    read_at: float = float("-inf")
+    read_at: datetime | None = None  # the console's clock when the slow parts were read
     slow: dict[str, Any] = field(default_factory=dict)
     reads: int = 0  # how many times the slow parts were read (for tests and the bench)
+
+    def forget(self) -> None:
+        """Read everything at the next poll (the console wrote, or was asked to look now)."""
+        self.mark = None
 
 
 def read_live_state(
@@ -94,10 +97,15 @@ def read_live_state(
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
         mark = (audit.head_id(session), latest)
-        if cache is None or cache.mark != mark or time.monotonic() - cache.read_at >= SLOW_EVERY_S:
+        if (
+            cache is None
+            or cache.mark != mark
+            or cache.read_at is None
+            or abs((now - cache.read_at).total_seconds()) >= SLOW_EVERY_S
+        ):
             slow = _read_slow(rt, session, now)
             if cache is not None:
-                cache.mark, cache.read_at, cache.slow = mark, time.monotonic(), slow
+                cache.mark, cache.read_at, cache.slow = mark, now, slow
                 cache.reads += 1
         else:
             slow = cache.slow

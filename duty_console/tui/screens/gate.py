@@ -151,7 +151,7 @@ class GateScreen(ActionScreen):
         self._ticker: Timer | None = None
         self._filter_timer: Timer | None = None
         self._stale = False
-        self._had_fevers = False
+        self._had_fevers: bool | None = None  # None: the bindings not refreshed yet
         self._log_read_at = float("-inf")
         self._log_reload_due = False
 
