@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest slow install clean bench soak
+.PHONY: demo test lint typecheck pytest slow install clean bench bench-quick soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ slow: $(STAMP)
 
 test: lint typecheck pytest
 
+# Every benchmark with progress bars, then the table (also written into bench/README.md).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -45,6 +46,9 @@ SOAK_MINUTES ?= 60
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m tests.reliability.soak --minutes $(SOAK_MINUTES)
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -99,12 +99,16 @@ class PortReader(threading.Thread):
         read_timeout_s: float = 0.1,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _utcnow,
+        sink_many: Callable[[list[DeviceEvent]], None] | None = None,
     ) -> None:
+        """``sink_many``: takes all the frames of one read at once (one hand-off to the engine
+        per read instead of one per frame); ``sink`` still takes status changes."""
         super().__init__(name=f"device-{device}", daemon=True)
         self.device = device
         self.url = url
         self.profile = profile
         self.sink = sink
+        self.sink_many = sink_many
         self.backoff_min_s = backoff_min_s
         self.backoff_max_s = backoff_max_s
         self.read_timeout_s = read_timeout_s
@@ -228,6 +232,13 @@ class PortReader(threading.Thread):
             log.exception("device %s: parser failed", self.device)
             self._emit(BadFrame(self.device, at, bytes(data[:64]), f"parser error: {exc!r}"))
             return self._protocol_class(self.device, self.profile.options)
+        if self.sink_many is not None:
+            if frames:
+                try:
+                    self.sink_many(list(frames))
+                except Exception:
+                    log.exception("device %s: sink failed on %d frames", self.device, len(frames))
+            return protocol
         for frame in frames:
             self._emit(frame)
         return protocol

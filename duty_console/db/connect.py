@@ -7,6 +7,7 @@ queue on the busy timeout instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -205,10 +206,16 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success."""
+    def write(self, connection: Connection | None = None) -> Iterator[Session]:
+        """A session whose transaction is a write (BEGIN IMMEDIATE); commits on success.
+
+        ``connection``: a connection the caller keeps open between writes (the engine's writer,
+        see :meth:`held_connection`), so a group does not pay for opening a connection and its
+        PRAGMAs; by default a new one from the pool.
+        """
         info = {KEY_INFO: self.audit_key}
-        with Session(self.engine, expire_on_commit=False, info=info) as session:
+        bind: Engine | Connection = self.engine if connection is None else connection
+        with Session(bind, expire_on_commit=False, info=info) as session:
             with session.begin():
                 yield session
                 if self.backend == "postgresql":
@@ -217,6 +224,10 @@ class Database:
             head = session.info.get(HEAD_INFO)
             if head is not None and self.on_audit_head is not None:
                 self.on_audit_head(head)
+
+    def held_connection(self) -> HeldConnection:
+        """A connection for one thread's many writes; see :class:`HeldConnection`."""
+        return HeldConnection(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -247,3 +258,48 @@ class Database:
         if self._keeper is not None:
             self._keeper.close()
             self._keeper = None
+
+
+class HeldConnection:
+    """One connection kept open across many write transactions (the engine's writer).
+
+    It is given up and made again after any database error, and — for a SQLite file — when the
+    file at the configured path is no longer the one it opened (removed, restored from a backup,
+    replaced): a held connection would otherwise go on committing into a file nobody reads.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: Connection | None = None
+        self._file: tuple[int, int] | None = None
+
+    def _file_id(self) -> tuple[int, int] | None:
+        if self.db.path is None:
+            return None
+        st = os.stat(self.db.path)  # FileNotFoundError: the file is gone
+        return (st.st_dev, st.st_ino)
+
+    def get(self) -> Connection:
+        conn = self._conn
+        if conn is not None:
+            try:
+                same = self._file_id() == self._file
+            except OSError:
+                same = False
+            if same and not conn.closed and not conn.invalidated:
+                return conn
+            self.close()
+        conn = self.db.engine.connect()
+        try:
+            self._file = self._file_id()
+        except OSError as exc:
+            conn.close()
+            raise OperationalError("stat", {}, exc) from exc
+        self._conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection is being thrown away
+                conn.close()

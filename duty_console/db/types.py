@@ -38,5 +38,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def sqlite_time(value: datetime) -> str:
+    """An aware datetime as UTCDateTime stores it in SQLite (SQLAlchemy's DATETIME text), for
+    the writer's direct ``executemany``."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every stored time must carry its zone")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from duty_console.db.connect import HEAD_INFO, KEY_INFO
@@ -96,6 +96,12 @@ def append(
     session.flush()
     session.info[HEAD_INFO] = (record.id, record.hash)
     return record
+
+
+def head_id(session: Session) -> int:
+    """The newest audit record's id (0 with none): it moves with every audited write, so a
+    console can tell a change that matters from an engine's heartbeat."""
+    return int(session.exec(select(func.coalesce(func.max(AuditRecord.id), 0))).one() or 0)
 
 
 def purge_details(session: Session, before: datetime) -> int:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from duty_console.db.models import Entry, Person, Visitor
+from duty_console.db.models import Device, Entry, Person, Visitor
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
@@ -450,6 +450,59 @@ def newest_entries(
     if person_ids is not None:
         ids = ids.where(col(Entry.person_id).in_(list(person_ids)))
     page = ids.order_by(col(Entry.id).desc()).offset(offset).limit(limit).subquery()
+    stmt = (
+        _rows_query().where(col(Entry.id).in_(sa_select(page.c.id))).order_by(col(Entry.id).desc())
+    )
+    return [_to_row(r) for r in session.execute(stmt)]
+
+
+def device_names(session: Session) -> list[str]:
+    """Every device an entry can name: the configured ones and the forms' ``manual``."""
+    names = set(session.exec(select(Device.name)))
+    names.add("manual")
+    return sorted(names)
+
+
+def visitor_ids_named(session: Session, needle: str, limit: int = 2000) -> list[int]:
+    """Visitors whose name contains ``needle`` (their entries carry the visitor's id)."""
+    found = session.exec(
+        select(Visitor.id).where(col(Visitor.name).contains(needle, autoescape=True)).limit(limit)
+    )
+    return [int(v) for v in found if v is not None]
+
+
+def newest_matching(
+    session: Session,
+    limit: int,
+    *,
+    status: str | None = None,
+    gate: str | None = None,
+    person_ids: Collection[str] = (),
+    devices: Collection[str] = (),
+    denied_for: Collection[str] = (),
+    visitor_ids: Collection[int] = (),
+) -> list[EntryRow]:
+    """The newest ``limit`` entries over the whole history that are any of: these people's,
+    from these devices, refused for these reasons, these visitors'. A text filter resolves what
+    it names to these first (people, devices, reasons, visitors are few), so the log is searched
+    on its indexes instead of row by row."""
+    wanted: list[Any] = []
+    if person_ids:
+        wanted.append(col(Entry.person_id).in_(list(person_ids)))
+    if devices:
+        wanted.append(col(Entry.device).in_(list(devices)))
+    if denied_for:
+        wanted.append((col(Entry.status) == DENIED) & col(Entry.reason).in_(list(denied_for)))
+    if visitor_ids:
+        wanted.append(col(Entry.visitor_id).in_(list(visitor_ids)))
+    if not wanted:
+        return []
+    ids = sa_select(col(Entry.id)).where(or_(*wanted))
+    if status:
+        ids = ids.where(col(Entry.status) == status)
+    if gate:
+        ids = ids.where(col(Entry.gate) == gate)
+    page = ids.order_by(col(Entry.id).desc()).limit(limit).subquery()
     stmt = (
         _rows_query().where(col(Entry.id).in_(sa_select(page.c.id))).order_by(col(Entry.id).desc())
     )

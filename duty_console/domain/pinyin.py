@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
-
 # Surnames whose reading differs from the character's most common one.
 _SURNAME_READINGS = {
     "曾": "zeng",
@@ -29,6 +27,10 @@ def name_pinyin(name: str) -> list[str]:
     name = name.strip()
     if not name:
         return []
+    # Imported here: its phrase dictionary takes a second to load, and a console that never
+    # imports a roster never needs it.
+    from pypinyin import Style, lazy_pinyin
+
     head = _SURNAME_READINGS.get(name[0])
     if head is not None:
         rest = lazy_pinyin(name[1:], style=Style.NORMAL, errors="default") if name[1:] else []

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, update
@@ -83,6 +84,7 @@ class Rules:
         return self.fever_threshold_c
 
 
+@lru_cache(maxsize=4096)
 def round_temp(value: float) -> float:
     """One decimal, half up (37.25 → 37.3), for every source: device, typed, imported.
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -23,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, update
+from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, select
 
 from devices.frames import BadFrame, CardRead, DeviceEvent, DeviceStatus, Measurement, Reading
 from devices.frames import SensorError as SensorErrorEvent
@@ -34,6 +35,7 @@ from devices.measure import Trigger, make_trigger
 from devices.profile import Profile
 from duty_console.db.connect import Database
 from duty_console.db.models import Device, Entry, Person
+from duty_console.db.types import UTCDateTime, sqlite_time
 from duty_console.domain import audit
 from duty_console.domain.actors import Actor, system_actor
 from duty_console.domain.clock import SYSTEM_CLOCK, Clock
@@ -53,12 +55,42 @@ from duty_console.domain.screening import (
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 500
+# A group: what came within MAX_WAIT_S of its first event, at most MAX_BATCH events.
+MAX_BATCH = 5_000
 MAX_WAIT_S = 0.05
+# Device counters (frames, last frame) are written at most this often; a device going on or
+# off line, and the last counts at stop, are written at once.
+HEALTH_EVERY_S = 1.0
 _STOP = object()
 _ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
 # Core, not the ORM: this is the hot path (hundreds of rows per group).
 _INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id, _ENTRY.c.status)
+# On SQLite the rows go straight to the driver's executemany (no RETURNING, no per-row bind
+# processors): the ids are the consecutive rowids the write transaction hands out.
+_ENTRY_COLUMNS = [c for c in _ENTRY.c if c.name != "id"]
+_ENTRY_DEFAULTS: dict[str, Any] = {
+    c.name: getattr(c.default, "arg", None)
+    if c.default is not None and c.default.is_scalar
+    else None
+    for c in _ENTRY_COLUMNS
+}
+_ENTRY_TIMES = frozenset(c.name for c in _ENTRY_COLUMNS if isinstance(c.type, UTCDateTime))
+# Bound variables per statement (SQLite's limit is 32,766 since 3.32, 999 before).
+_MAX_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+_DEVICE: Table = Device.__table__  # type: ignore[attr-defined]
+_UPDATE_DEVICE = (
+    update(_DEVICE)
+    .where(_DEVICE.c.name == bindparam("b_name"))
+    .values(
+        online=bindparam("b_online"),
+        status=bindparam("b_status"),
+        frames_ok=bindparam("b_frames_ok"),
+        frames_bad=bindparam("b_frames_bad"),
+        sensor_errors=bindparam("b_sensor_errors"),
+        last_frame_at=bindparam("b_last_frame_at", type_=UTCDateTime),
+        updated_at=bindparam("b_updated_at", type_=UTCDateTime),
+    )
+)
 _PERSON: Table = Person.__table__  # type: ignore[attr-defined]
 _ROSTER_MARK = sa_select(func.count(), func.max(_PERSON.c.updated_at)).select_from(_PERSON)
 
@@ -80,6 +112,8 @@ class DeviceState:
     online: bool = False
     status: str = "starting"
     dirty: bool = True
+    # Online or status changed: written with the next group, not after HEALTH_EVERY_S.
+    urgent: bool = True
 
 
 @dataclass(slots=True)
@@ -148,6 +182,15 @@ class Writer(threading.Thread):
         # failed, and when (monotonic) to try again; reading goes on meanwhile.
         self._failing = 0
         self._retry_at = 0.0
+        # The writer's one connection, kept open between groups.
+        self._held = db.held_connection()
+        self._health_at = 0.0  # monotonic time device health was last written
+        # The newest receipt time (monotonic) of a reading handled: the presence triggers'
+        # clock while a backlog is still queued (see _trigger_clock).
+        self._seen_mono = 0.0
+        # An unidentified reading's entry columns by temperature (no lookup decides them).
+        self._anonymous: dict[float | None, dict[str, Any]] = {}
+        self._group_now = clock.now()
         # Whether the measurement being screened already has its entry (see _screen_one).
         self._own_row_written = False
         for state in devices.values():
@@ -169,6 +212,18 @@ class Writer(threading.Thread):
                 if self.stats.failure:
                     return
 
+    def submit_many(self, events: list[DeviceEvent]) -> None:
+        """The frames of one read, handed over at once (one queue hand-off, not one each)."""
+        if not events:
+            return
+        while True:
+            try:
+                self.queue.put(events, timeout=0.5)
+                return
+            except queue.Full:
+                if self.stats.failure:
+                    return
+
     def stop(self, timeout: float | None = 30.0) -> None:
         """Commit everything already read, then end the thread."""
         self._stopping.set()
@@ -183,6 +238,7 @@ class Writer(threading.Thread):
         try:
             self._loop()
         except BaseException as exc:
+            self._held.close()
             self.stats.failure = f"{type(exc).__name__}: {exc}"[:255]
             self.stats.uncommitted = len(self._pending) + self.queue.qsize()
             log.critical("the writer of gate %s failed: %s", self.gate, self.stats.failure)
@@ -198,9 +254,28 @@ class Writer(threading.Thread):
             for event in events:
                 self._read_event(event)
             now = time.monotonic()
-            self._flush_triggers(float("inf") if stopped else now)
-            if (self._pending or self._dirty_devices()) and (stopped or now >= self._retry_at):
+            self._flush_triggers(float("inf") if stopped else self._trigger_clock())
+            if (self._pending or self._health_due(stopped)) and (stopped or now >= self._retry_at):
                 self._commit_with_retry(final=stopped)
+        self._held.close()
+
+    def _trigger_clock(self) -> float:
+        """Now, for the presence triggers' gap check. While readings are still queued, the
+        newest one handled: a writer seconds behind must not end a person's run between two
+        frames that came a few milliseconds apart (one person would become two entries)."""
+        now = time.monotonic()
+        if self._seen_mono and not self.queue.empty():
+            return min(now, self._seen_mono)
+        return now
+
+    def _health_due(self, force: bool = False) -> list[DeviceState]:
+        """The devices whose health to write with this group."""
+        dirty = self._dirty_devices()
+        if force or self._stopping.is_set():
+            return dirty
+        if time.monotonic() - self._health_at >= HEALTH_EVERY_S:
+            return dirty
+        return [s for s in dirty if s.urgent]
 
     def _read_event(self, event: Any) -> None:
         """Phase 1 for one event; one that cannot be read is counted, never fatal."""
@@ -222,7 +297,7 @@ class Writer(threading.Thread):
             return events, False
         if first is _STOP:
             return self._drain(), True
-        events.append(first)
+        _take(events, first)
         deadline = time.monotonic() + MAX_WAIT_S
         while len(events) < MAX_BATCH:
             remaining = deadline - time.monotonic()
@@ -234,7 +309,7 @@ class Writer(threading.Thread):
                 break
             if item is _STOP:
                 return events + self._drain(), True
-            events.append(item)
+            _take(events, item)
         return events, False
 
     def _drain(self) -> list[Any]:
@@ -245,7 +320,7 @@ class Writer(threading.Thread):
             except queue.Empty:
                 return rest
             if item is not _STOP:
-                rest.append(item)
+                _take(rest, item)
 
     def _phase1(self, event: Any) -> None:
         state = self.devices.get(event.device)
@@ -255,6 +330,8 @@ class Writer(threading.Thread):
             state.frames_ok += 1
             state.last_frame_at = event.at
             state.dirty = True
+            if event.mono > self._seen_mono:
+                self._seen_mono = event.mono
             if state.trigger is not None:
                 for item in state.trigger.feed(event):
                     self._measured(state, item)
@@ -270,6 +347,7 @@ class Writer(threading.Thread):
             state.online = event.online
             state.status = inert(event.reason)[:255]
             state.dirty = True
+            state.urgent = True
 
     def _measured(self, state: DeviceState, item: Measurement | SensorErrorEvent) -> None:
         if isinstance(item, SensorErrorEvent):
@@ -304,6 +382,8 @@ class Writer(threading.Thread):
             try:
                 self._commit()
             except SQLAlchemyError as exc:
+                # A new connection for the next try (the file may have been replaced).
+                self._held.close()
                 self.stats.failed_commits += 1
                 self._failing += 1
                 error = str(exc).splitlines()[0][:255]
@@ -330,9 +410,11 @@ class Writer(threading.Thread):
 
     def _commit(self) -> None:
         work = list(self._pending)
-        dirty = self._dirty_devices()
+        dirty = self._health_due()
         inserted: list[tuple[int, str]] = []
-        with self.db.write() as session:
+        # Every row of the group is created in this transaction: one time for all of them.
+        self._group_now = self.clock.now()
+        with self.db.write(self._held.get()) as session:
             rows: list[dict[str, Any]] = []
             if any(m.card_id is not None for m in work):
                 self._refresh_cards(session)
@@ -341,19 +423,23 @@ class Writer(threading.Thread):
                 if row is not None:
                     rows.append(row)
             self._insert(session, rows, inserted)
-            for state in dirty:
-                session.execute(
-                    update(Device)
-                    .where(col(Device.name) == state.name)
-                    .values(
-                        online=state.online,
-                        status=state.status,
-                        frames_ok=state.frames_ok,
-                        frames_bad=state.frames_bad,
-                        sensor_errors=state.sensor_errors,
-                        last_frame_at=state.last_frame_at,
-                        updated_at=self.clock.now(),
-                    )
+            if dirty:
+                now = self.clock.now()
+                session.connection().execute(
+                    _UPDATE_DEVICE,
+                    [
+                        {
+                            "b_name": state.name,
+                            "b_online": state.online,
+                            "b_status": state.status,
+                            "b_frames_ok": state.frames_ok,
+                            "b_frames_bad": state.frames_bad,
+                            "b_sensor_errors": state.sensor_errors,
+                            "b_last_frame_at": state.last_frame_at,
+                            "b_updated_at": now,
+                        }
+                        for state in dirty
+                    ],
                 )
             if inserted:
                 counts: dict[str, int] = {}
@@ -375,7 +461,9 @@ class Writer(threading.Thread):
         # Committed: only now forget the work.
         del self._pending[: len(work)]
         for state in dirty:
-            state.dirty = False
+            state.dirty = state.urgent = False
+        if dirty:
+            self._health_at = time.monotonic()
         self.stats.batches += 1
         self.stats.entries += len(inserted)
         for _, status in inserted:
@@ -424,7 +512,7 @@ class Writer(threading.Thread):
             "offset_c": m.offset_c,
             "note": note,
             "reason": "",
-            "created_at": self.clock.now(),
+            "created_at": self._group_now,
             "created_by": self.actor.label,
         }
 
@@ -445,6 +533,15 @@ class Writer(threading.Thread):
             # An earlier row of this group may hold this person's fever: write it first.
             self._insert(session, rows, inserted)
             rows.clear()
+        if person_id is None:
+            # Nobody to look up: the decision depends on the temperature alone.
+            fields = self._anonymous.get(m.temp_c)
+            if fields is None:
+                decision = screen(session, self.rules, None, m.temp_c, Mode.IR, m.at)
+                fields = self._anonymous[m.temp_c] = entry_fields(decision)
+            row = self._row(m, None, note)
+            row.update(fields)
+            return row
         decision = screen(session, self.rules, person_id, m.temp_c, Mode.IR, m.at)
         row = {**self._row(m, person_id, note), **entry_fields(decision)}
         if needs_after(decision):
@@ -477,8 +574,78 @@ class Writer(threading.Thread):
     ) -> None:
         if not rows:
             return
+        if self.db.is_sqlite:
+            _insert_sqlite(session, rows, inserted)
+            return
         result = session.connection().execute(_INSERT_ENTRY, rows)
         inserted.extend((int(r[0]), str(r[1])) for r in result)
+
+
+def _take(events: list[Any], item: Any) -> None:
+    """One queue item into the group: a read's frames (a list) or one event."""
+    if type(item) is list:
+        events.extend(item)
+    else:
+        events.append(item)
+
+
+def _insert_sqlite(
+    session: Session, rows: list[dict[str, Any]], inserted: list[tuple[int, str]]
+) -> None:
+    """The group's entries in one driver ``executemany``, inside the session's transaction.
+
+    The write transaction (BEGIN IMMEDIATE) holds the database's write lock, so the rows get
+    consecutive rowids after the largest one: the ids are known without RETURNING. Times are
+    written in the text form SQLAlchemy's SQLite DATETIME stores (``sqlite_time``).
+    """
+    names = list(rows[0])
+    for row in rows:
+        if len(row) != len(names):
+            names = list(dict.fromkeys(n for r in rows for n in r))
+            break
+    names = [n for n in names if n != "id"]
+    times = [i for i, n in enumerate(names) if n in _ENTRY_TIMES]
+    defaults = [_ENTRY_DEFAULTS.get(n) for n in names]
+    params: list[list[Any]] = []
+    # The frames of one read share their time, and the group its creation time.
+    texts: dict[datetime, str] = {}
+    for row in rows:
+        values: list[Any] = [row.get(n, d) for n, d in zip(names, defaults, strict=True)]
+        for i in times:
+            value = values[i]
+            if value is not None:
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = sqlite_time(value)
+                values[i] = text
+        params.append(values)
+    # Many rows per statement: the driver lets go of the GIL around every statement it steps,
+    # and getting it back from 16 busy device threads cost more than the insert itself.
+    per_statement = max(1, _MAX_VARIABLES // len(names))
+    one = f"({', '.join('?' * len(names))})"
+    head = f"INSERT INTO entry ({', '.join(names)}) VALUES "
+    sql = head + one
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    try:
+        cur = driver.cursor()
+        before = cur.execute("SELECT coalesce(max(id), 0) FROM entry").fetchone()[0]
+        for start in range(0, len(params), per_statement):
+            chunk = params[start : start + per_statement]
+            cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
+        last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if last - before == len(rows):
+            first = before + 1
+            inserted.extend((first + i, str(row["status"])) for i, row in enumerate(rows))
+        else:  # pragma: no cover - only if rowids ran out and SQLite picked free ones
+            found = cur.execute(
+                "SELECT id, status FROM entry WHERE id > ? ORDER BY id", (before,)
+            ).fetchall()
+            inserted.extend((int(i), str(s)) for i, s in found[-len(rows) :])
+        cur.close()
+    except sqlite3.Error as exc:
+        # The writer retries database errors (SQLAlchemy's), whatever the driver said.
+        raise OperationalError(sql, None, exc) from exc
 
 
 def register_devices(

@@ -151,7 +151,13 @@ class Engine:
                 state.offset_c = offset  # the writer reads it once per measurement
 
     def _reader(self, state: DeviceState) -> PortReader:
-        return PortReader(state.name, state.port, state.profile, self.writer.submit)
+        return PortReader(
+            state.name,
+            state.port,
+            state.profile,
+            self.writer.submit,
+            sink_many=self.writer.submit_many,
+        )
 
     def _watch_readers(self) -> None:
         """A device thread that died anyway (a bug past its own guards) is started again on the

@@ -41,7 +41,7 @@ from duty_console.tui import keys
 from duty_console.tui.actions import ActionScreen
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
-from duty_console.tui.live import LiveState, read_live_state
+from duty_console.tui.live import LiveCache, LiveState, read_live_state
 from duty_console.tui.screens.checks import ChecksScreen
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
@@ -154,9 +154,12 @@ class DutyConsoleApp(App[int]):
         Binding("ctrl+q", "quit", N_("quit"), id="console.quit", show=False, priority=True),
     ]
 
-    live: reactive[LiveState | None] = reactive(None, init=False)
-    data_generation: reactive[int] = reactive(0, init=False)
-    database_problem: reactive[str] = reactive("", init=False)
+    # Not repaint=True (the default): setting a reactive of the App repaints the whole screen,
+    # every row sent to the terminal again (an SSH session) at each database change. The widgets
+    # that watch these redraw what they show, when it changed.
+    live: reactive[LiveState | None] = reactive(None, init=False, repaint=False)
+    data_generation: reactive[int] = reactive(0, init=False, repaint=False)
+    database_problem: reactive[str] = reactive("", init=False, repaint=False)
 
     def __init__(
         self,
@@ -262,6 +265,7 @@ class DutyConsoleApp(App[int]):
     def _follow_database(self) -> None:
         worker = get_current_worker()
         feed: ChangeFeed | None = None
+        cache = LiveCache()
         last: LiveState | None = None
         last_read = float("-inf")
         failing = False
@@ -275,9 +279,11 @@ class DutyConsoleApp(App[int]):
                         changed = feed.changed()
                     woken = self._wake.is_set()
                     self._wake.clear()
+                    if woken:
+                        cache.forget()
                     due = time.monotonic() - last_read >= HEALTH_EVERY_S
                     if changed or woken or due or last is None:
-                        state = read_live_state(self.rt, self.rules, self.clock.now())
+                        state = read_live_state(self.rt, self.rules, self.clock.now(), cache)
                         last_read = time.monotonic()
                         if changed or woken or failing or state != last:
                             # After a failure everything is re-read: a reload may have failed too.

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
 
 from duty_console.domain import (
     alerts,
+    audit,
     calibration,
     entries,
     health,
@@ -63,7 +67,31 @@ class LiveState:
         return entries.split_fevers(self.fevers, now, rules)
 
 
-def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
+# What may change with time alone (a timer falling overdue, a shift ending, a step's alert, the
+# report's reminder) is re-read at least this often even when nothing was written.
+SLOW_EVERY_S = 10.0
+
+
+@dataclass
+class LiveCache:
+    """The parts of the live state that cost most to read (timers, alerts, rota, report,
+    supplies), kept between polls of one console: re-read when something was written (a new
+    audit record or entry: every write is audited) or every ``SLOW_EVERY_S``, not at each
+    change the feed reports (an engine's heartbeat commits every second and changes none)."""
+
+    mark: tuple[int, int] | None = None
+    read_at: datetime | None = None  # the console's clock when the slow parts were read
+    slow: dict[str, Any] = field(default_factory=dict)
+    reads: int = 0  # how many times the slow parts were read (for tests and the bench)
+
+    def forget(self) -> None:
+        """Read everything at the next poll (the console wrote, or was asked to look now)."""
+        self.mark = None
+
+
+def read_live_state(
+    rt: Runtime, rules: Rules, now: datetime, cache: LiveCache | None = None
+) -> LiveState:
     with rt.db.read() as session:
         latest = entries.latest_id(session)
         recent = entries.newest_entries(session, 0, 1, gate=rt.gate) if latest else []
@@ -71,36 +99,40 @@ def read_live_state(rt: Runtime, rules: Rules, now: datetime) -> LiveState:
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-        reports = rt.settings.reports
-        report_due = report_versions.reminder_due(
-            session, now, rt.settings.site.tz, reports.local_time("remind_at")
-        )
-        low = len(supplies.low(session))
-        step_alerts = tuple(walkthrough.alerts(session, now))
-        overdue = timers_domain.overdue_count(session, now, timers_schedule(rt))
-        mark = alerts.alert_mark(session)
-        on_duty = tuple(r.name for r in rota.on_duty_rows(session, now))
-        ending = tuple(
+        mark = (audit.head_id(session), latest)
+        if (
+            cache is None
+            or cache.mark != mark
+            or cache.read_at is None
+            or abs((now - cache.read_at).total_seconds()) >= SLOW_EVERY_S
+        ):
+            slow = _read_slow(rt, session, now)
+            if cache is not None:
+                cache.mark, cache.read_at, cache.slow = mark, now, slow
+                cache.reads += 1
+        else:
+            slow = cache.slow
+    return LiveState(latest, newest, fevers, engine.alive, online, total, **slow)
+
+
+def _read_slow(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:
+    reports = rt.settings.reports
+    alert_mark = alerts.alert_mark(session)
+    thermometers = [d.name for d in rt.settings.devices if d.role == "thermometer"]
+    return {
+        "alerts": tuple(walkthrough.alerts(session, now)),
+        "timers_overdue": timers_domain.overdue_count(session, now, timers_schedule(rt)),
+        "alerts_active": alert_mark.unacknowledged,
+        "alert_newest": alert_mark.newest,
+        "on_duty": tuple(r.name for r in rota.on_duty_rows(session, now)),
+        "shift_ending": tuple(
             r.name for r in rota.ending_soon(session, now, rt.settings.rota.remind_before_min)
-        )
-        thermometers = [d.name for d in rt.settings.devices if d.role == "thermometer"]
-        uncalibrated = len(
+        ),
+        "report_due": report_versions.reminder_due(
+            session, now, rt.settings.site.tz, reports.local_time("remind_at")
+        ),
+        "supplies_low": len(supplies.low(session)),
+        "uncalibrated": len(
             calibration.unchecked(session, thermometers, now, rt.settings.calibration.every_days)
-        )
-    return LiveState(
-        latest,
-        newest,
-        fevers,
-        engine.alive,
-        online,
-        total,
-        step_alerts,
-        timers_overdue=overdue,
-        alerts_active=mark.unacknowledged,
-        alert_newest=mark.newest,
-        on_duty=on_duty,
-        shift_ending=ending,
-        report_due=report_due,
-        supplies_low=low,
-        uncalibrated=uncalibrated,
-    )
+        ),
+    }

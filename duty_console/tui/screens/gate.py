@@ -6,6 +6,8 @@ The screen owns no database work: the app's change feed sets ``app.live`` and bu
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -36,6 +38,9 @@ from duty_console.tui.widgets.refuse_entry import RefuseEntry
 from duty_console.tui.widgets.visitor_form import VisitorForm
 
 # Words the filter reads as a status (besides each status's label in the active language).
+# The log re-reads (and redraws) at most this often when the database changes.
+LOG_RELOAD_S = 1.0
+
 STATUS_WORDS = {
     "normal": screening.NORMAL,
     "ok": screening.NORMAL,
@@ -147,6 +152,9 @@ class GateScreen(ActionScreen):
         self._ticker: Timer | None = None
         self._filter_timer: Timer | None = None
         self._stale = False
+        self._had_fevers: bool | None = None  # None: the bindings not refreshed yet
+        self._log_read_at = float("-inf")
+        self._log_reload_due = False
 
     def compose(self) -> ComposeResult:
         context = self.context
@@ -197,14 +205,39 @@ class GateScreen(ActionScreen):
                 self._ticker.resume()
             else:
                 self._ticker.pause()
-        self.refresh_bindings()
+        # The footer is rebuilt by refresh_bindings: only when what it offers changed (the
+        # recheck keys come and go with the open fevers), not at every reading.
+        if bool(live.fevers) != self._had_fevers:
+            self._had_fevers = bool(live.fevers)
+            self.refresh_bindings()
 
     def _data_changed(self, _generation: int) -> None:
         if self.is_current:
-            self.entry_log.reload()
+            self._reload_log_soon()
             self.query_one(ArrivalsStrip).changed()
         else:
             # Hidden views do not re-read; this one catches up when it is shown again.
+            self._stale = True
+
+    def _reload_log_soon(self) -> None:
+        """Re-read the log, at most once every LOG_RELOAD_S: each new row shifts every row on
+        screen, so at 5 readings a second the whole log would go to the terminal 5 times a
+        second. The newest reading itself shows at once (the last-reading panel)."""
+        now = time.monotonic()
+        wait = self._log_read_at + LOG_RELOAD_S - now
+        if wait <= 0:
+            self._log_read_at = now
+            self.entry_log.reload()
+        elif not self._log_reload_due:
+            self._log_reload_due = True
+            self.set_timer(wait, self._reload_log_late)
+
+    def _reload_log_late(self) -> None:
+        self._log_reload_due = False
+        self._log_read_at = time.monotonic()
+        if self.is_current:
+            self.entry_log.reload()
+        else:
             self._stale = True
 
     def on_screen_resume(self) -> None:

@@ -38,6 +38,8 @@ class ConsoleHeader(Horizontal):
         super().__init__()
         self.console_context = context
         self._minute = ""
+        # The text each label shows now (see _put).
+        self._shown: dict[str, str] = {}
         self._overdue = -1
 
     def compose(self) -> ComposeResult:
@@ -97,32 +99,40 @@ class ConsoleHeader(Horizontal):
             label.update(_("recheck!{count}").format(count=count))
             label.display = count > 0
 
+    def _put(self, label: Label, text: str) -> None:
+        """Show ``text`` in ``label`` if it is not already shown: an update lays the header out
+        and sends its row to the terminal again, even with the same text."""
+        if self._shown.get(label.id or "") != text:
+            self._shown[label.id or ""] = text
+            label.update(text)
+
     def _show_live(self, live: LiveState | None) -> None:
         self._show_overdue()
         self._show_timers_overdue(live)
         # Today's report not submitted after [reports] remind_at: whoever may submit it sees so.
         due = live is not None and live.report_due and self.console_context.can("report.submit")
         report_due = self.query_one("#report-due", Label)
-        report_due.update(_("report not submitted") if due else "")
+        self._put(report_due, _("report not submitted") if due else "")
         report_due.display = due
         low = live.supplies_low if live is not None else 0
         supplies_low = self.query_one("#supplies-low", Label)
-        supplies_low.update(_("supplies low {count}").format(count=low) if low else "")
+        self._put(supplies_low, _("supplies low {count}").format(count=low) if low else "")
         supplies_low.display = low > 0
         self._show_uncalibrated(live)
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         self._show_on_duty(live)
         if live is None:
-            engine.update(_("engine ..."))
-            devices.update("")
+            self._put(engine, _("engine ..."))
+            self._put(devices, "")
             return
-        engine.update(_("engine ok") if live.engine_alive else _("engine off"))
+        self._put(engine, _("engine ok") if live.engine_alive else _("engine off"))
         engine.set_class(not live.engine_alive, "-bad")
-        devices.update(
+        self._put(
+            devices,
             _("devices {online}/{total}").format(
                 online=live.devices_online, total=live.devices_total
-            )
+            ),
         )
         devices.set_class(live.devices_online < live.devices_total, "-bad")
         devices.set_class(live.devices_total == 0, "-muted")
@@ -144,7 +154,7 @@ class ConsoleHeader(Horizontal):
         count = live.timers_overdue if live is not None else 0
         # Every view shows overdue disinfection and airing (short: 80 columns are tight in
         # English); the Timers view (:timers) lists them.
-        overdue.update(_("overdue {count}").format(count=count) if count else "")
+        self._put(overdue, _("overdue {count}").format(count=count) if count else "")
         overdue.tooltip = _("Overdue disinfection or airing: see :timers") if count else None
         overdue.set_class(bool(count), "-bad")
         overdue.display = bool(count)
@@ -155,9 +165,11 @@ class ConsoleHeader(Horizontal):
             label.display = False
             return
         if live.shift_ending:
-            label.update(_("{names}: hand over soon").format(names=", ".join(live.shift_ending)))
+            self._put(
+                label, _("{names}: hand over soon").format(names=", ".join(live.shift_ending))
+            )
         else:
-            label.update(_("on duty: {names}").format(names=", ".join(live.on_duty)))
+            self._put(label, _("on duty: {names}").format(names=", ".join(live.on_duty)))
         label.set_class(bool(live.shift_ending), "-bad")
         label.display = True
 
