@@ -31,8 +31,15 @@ class ConsoleHeader(Horizontal):
         & .-muted { color: $text-muted; }
         & #supplies-low { color: $warning; text-style: bold; }
         & #uncalibrated { color: $warning; text-style: bold; }
+        /* Under 100 columns (SSH, 80x24): no school name, the time without the date, one
+           space between labels, and who is on duty only when a shift is about to end. */
+        &.-narrow {
+            & Label { padding: 0 0; margin: 0 1 0 0; }
+            & #site { display: none; }
+        }
     }
     """
+    NARROW_BELOW = 100
 
     def __init__(self, context: ConsoleContext) -> None:
         super().__init__()
@@ -75,9 +82,16 @@ class ConsoleHeader(Horizontal):
         self.set_interval(1.0, self._tick)
 
     def _time_text(self) -> str:
-        return (
-            self.console_context.now().astimezone(self.console_context.tz).strftime("%m-%d %H:%M")
-        )
+        shown = "%H:%M" if self.has_class("-narrow") else "%m-%d %H:%M"
+        return self.console_context.now().astimezone(self.console_context.tz).strftime(shown)
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < self.NARROW_BELOW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self._minute = ""
+            self._tick()
+            self._show_on_duty(live_state(self))
 
     def _tick(self) -> None:
         shown = self._time_text()
@@ -171,7 +185,7 @@ class ConsoleHeader(Horizontal):
         else:
             self._put(label, _("on duty: {names}").format(names=", ".join(live.on_duty)))
         label.set_class(bool(live.shift_ending), "-bad")
-        label.display = True
+        label.display = bool(live.shift_ending) or not self.has_class("-narrow")
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)
