@@ -77,6 +77,9 @@ class Engine:
         # Set when the writer died: the engine stops, and `serve` exits 1 saying why.
         self.failed = threading.Event()
         self._stopped = threading.Event()
+        # Set when start() has returned or failed: a stop from the writer's watchdog waits for
+        # it (the scheduler cannot be shut down while it is still starting).
+        self._start_done = threading.Event()
         self._lock = threading.Lock()
         self.running = False
         # Called after every heartbeat that found the lease held and the writer turning
@@ -86,6 +89,12 @@ class Engine:
         self.reader_restarts: dict[str, int] = {}
 
     def start(self) -> None:
+        try:
+            self._start()
+        finally:
+            self._start_done.set()
+
+    def _start(self) -> None:
         self.lease.acquire()
         try:
             register_devices(self.rt.db, self.gate, self.states, self.rt.clock)
@@ -193,7 +202,12 @@ class Engine:
         console shows the engine as stopped."""
         log.critical("gate %s: the engine stops because its writer failed (%s)", self.gate, reason)
         self.failed.set()
-        threading.Thread(target=self.stop, name="engine-stop", daemon=True).start()
+        threading.Thread(target=self._stop_once_started, name="engine-stop", daemon=True).start()
+
+    def _stop_once_started(self) -> None:
+        # The writer may fail before start() has started the scheduler (its first commit).
+        self._start_done.wait(60)
+        self.stop()
 
     def writer_stuck_s(self) -> float:
         """Seconds since the writer last came round its loop (0 while it turns normally)."""
