@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 
 # The slow tests (long fuzzing, the many-users shift, the soak) run with `make soak`.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" --durations=15
 
 # What `make test` leaves out: tests that take more than a few seconds (the wheel in a fresh venv).
 slow: $(STAMP)
