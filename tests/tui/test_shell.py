@@ -70,8 +70,9 @@ async def test_guessing_pins_locks_the_staff_number(make_app: MakeApp) -> None:
 async def test_the_header_shows_site_gate_time_person_and_health(
     make_app: MakeApp, officer_actor: Actor
 ) -> None:
+    """On a wide terminal; at 80 columns the name and the date give way (test_header.py)."""
     app = make_app(lang="en", actor=officer_actor)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         await gate_ready(pilot)
         header = screen_text(app).splitlines()[0]
         for part in ("示例中学", "gate north", "11-29 08:00", "王强 officer"):
