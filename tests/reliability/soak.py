@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,8 @@ async def _console(rt, actor, seconds: float) -> int:  # type: ignore[no-untyped
         start = time.monotonic()
         turn = 0
         while time.monotonic() - start < seconds:
-            await pilot.pause(min(30.0, max(0.1, seconds - (time.monotonic() - start))))
+            # Not pilot.pause: on a busy machine its wait for idle widgets may time out.
+            await asyncio.sleep(min(30.0, max(0.1, seconds - (time.monotonic() - start))))
             await pilot.press("colon", *VIEWS[turn % len(VIEWS)], "enter")
             turn += 1
             if app.live is not None:
@@ -134,6 +136,7 @@ def soak(minutes: float, sample_s: float | None = None) -> dict:
         )
         time.sleep(sample_s)
     out, err = proc.communicate(timeout=120)
+    shutil.rmtree(folder, ignore_errors=True)
     if proc.returncode != 0:
         raise SystemExit(f"the demo failed (exit {proc.returncode}):\n{err[-3000:]}")
     final = json.loads(out.strip().splitlines()[-1])

@@ -14,13 +14,14 @@ from rich.text import Text
 from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from duty_console.domain import absences, checks, watch
 from duty_console.domain.pinyin import mask_name
 from duty_console.i18n import N_, _
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.quick_form import FormField, QuickForm, number
@@ -131,7 +132,7 @@ class ChecksScreen(ActionScreen):
             yield DataTable(id="absences", cursor_type="row")
             yield Label("", id="watch-title", classes="pane-title", markup=False)
             yield DataTable(id="watch", cursor_type="row")
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#classes", DataTable).add_columns(

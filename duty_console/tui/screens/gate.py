@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from duty_console.domain import screening
 from duty_console.domain.entries import rest_until
@@ -27,6 +27,7 @@ from duty_console.tui.widgets.arrivals_strip import ArrivalsStrip
 from duty_console.tui.widgets.close_fever import CloseFever
 from duty_console.tui.widgets.entry_log import EntryLog
 from duty_console.tui.widgets.field import Field
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.last_reading import LastReading
@@ -171,7 +172,7 @@ class GateScreen(ActionScreen):
                     id="filter",
                 )
                 yield EntryLog(context.rt, context.tz, context.now(), id="log")
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from duty_console import simulated_gate
 from duty_console.db.models import Person, Playbook
@@ -24,6 +24,7 @@ from duty_console.i18n import N_, _, language
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.screens.walkthrough import WalkthroughScreen
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.step_form import FormField, StepForm
@@ -115,7 +116,7 @@ class IncidentsScreen(ActionScreen):
         yield Label(_("Open incidents and drills"), id="incidents-title", markup=False)
         yield Label("", id="proposals", markup=False)
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

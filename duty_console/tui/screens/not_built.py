@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from duty_console.i18n import _
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.views import view_label
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.header import ConsoleHeader
 
 
@@ -37,4 +38,4 @@ class NotBuiltScreen(Screen[None]):
                 id="message",
                 markup=False,
             )
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)

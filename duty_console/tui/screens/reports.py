@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from duty_console.domain import report_versions
 from duty_console.errors import UserError
@@ -30,6 +30,7 @@ from duty_console.tui.actions import ActionScreen, ScreenAction
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.text import nothing_recorded
 from duty_console.tui.widgets.chart import Chart
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.header import ConsoleHeader
 
 # A busy gate changes the data several times a second: the view re-reads at most this often.
@@ -120,7 +121,7 @@ class ReportsScreen(ActionScreen):
             yield Chart(id="compliance")
             yield Chart(id="history")
             yield Static("", id="report-text", markup=False)
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "data_generation", self._data_changed, init=False)

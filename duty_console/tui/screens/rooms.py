@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from duty_console.db.models import Incident, Person
 from duty_console.domain import rooms, timers
@@ -23,6 +23,7 @@ from duty_console.i18n import N_, _, language
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.screens.walkthrough import WalkthroughScreen
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.step_form import FormField, StepForm
@@ -123,7 +124,7 @@ class RoomsScreen(ActionScreen):
         yield ConsoleHeader(self.context)
         yield Label(_("Isolation rooms"), id="rooms-title", markup=False)
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from duty_console.db.models import Handover, HandoverItem
 from duty_console.domain import handover, rota
@@ -24,6 +24,7 @@ from duty_console.i18n import N_, _, language, translate_error
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.text import nothing_recorded, role_label
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.quick_form import FormField, QuickForm
@@ -121,7 +122,7 @@ class RotaScreen(ActionScreen):
             yield DataTable(id="items", cursor_type="row")
             yield Label("", id="history-title", classes="pane-title", markup=False)
             yield DataTable(id="history", cursor_type="row")
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#shifts", DataTable).add_columns(

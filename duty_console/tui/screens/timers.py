@@ -23,7 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.timer import Timer as TextualTimer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from duty_console.domain import alerts
 from duty_console.domain import timers as t
@@ -33,6 +33,7 @@ from duty_console.tui import text
 from duty_console.tui.actions import ActionScreen, ScreenAction, key_for, nudge
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.widgets.field import Field
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.timer_forms import AcknowledgeForm, DisinfectionForm, area_name
@@ -189,7 +190,7 @@ class TimersScreen(ActionScreen):
         table = TimerTable(id="timers", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="week", markup=False)
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False

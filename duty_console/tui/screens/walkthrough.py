@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from duty_console.db.models import Incident, Person
 from duty_console.domain import rooms, walkthrough
@@ -28,6 +28,7 @@ from duty_console.reports.incident import render, say
 from duty_console.tui import text
 from duty_console.tui.actions import ActionScreen, ScreenAction, nudge
 from duty_console.tui.context import ConsoleContext
+from duty_console.tui.widgets.footer import ConsoleFooter
 from duty_console.tui.widgets.form import Recorded
 from duty_console.tui.widgets.header import ConsoleHeader
 from duty_console.tui.widgets.step_form import FormField, StepForm
@@ -167,7 +168,7 @@ class WalkthroughScreen(ActionScreen):
             yield DataTable(id="steps", cursor_type="row")
             with VerticalScroll(id="timeline"):
                 yield Static("", id="timeline-text", markup=False)
-        yield Footer(show_command_palette=False)
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
