@@ -19,11 +19,12 @@ from duty_console.domain.actors import Actor
 from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
 from duty_console.runtime import Runtime
 from duty_console.tui.app import DutyConsoleApp
+from duty_console.tui.screens.sign_in import SignInScreen
 from tests.conftest import AUDIT_KEY
 from tests.engine.helpers import wait_for
 from tests.engine.test_writer_survives import _state, _writer
 from tests.reliability.helpers import count_entries
-from tests.tui.conftest import screen_text, until
+from tests.tui.conftest import screen_text, shows, typed, until
 from tests.tui.test_timers_screen import a_morning_of_timers, timers_ready
 
 
@@ -146,3 +147,33 @@ def test_a_command_busy_past_the_timeout_is_one_sentence(
         "(an import, a purge); run the command again in a moment.\n"
     )
     assert main(["disinfect", "CAN", "--concentration", "500", "--config", str(cfg)]) == 0
+
+
+async def test_signing_in_behind_a_long_write_says_so_in_words(
+    db: Database, settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in screen, like every form, never shows the driver's "database is locked"."""
+    monkeypatch.setattr(connect, "BUSY_TIMEOUT_MS", 300)
+    impatient = Database(db.url, audit_key=AUDIT_KEY)
+    app = DutyConsoleApp(
+        Runtime(settings, impatient, clock), None, lang="en", clock=clock, poll_interval_s=0.05
+    )
+    assert db.path is not None
+    other = sqlite3.connect(str(db.path), isolation_level=None)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, SignInScreen))
+            other.execute("BEGIN IMMEDIATE")
+            await typed(pilot, "T001")
+            await pilot.press("enter")
+            await typed(pilot, "123456")
+            await pilot.press("enter")
+            await shows(pilot, "busy with another long write", timeout=10)
+            assert "locked" not in screen_text(app)
+            other.execute("ROLLBACK")
+            await typed(pilot, "123456")  # the other write over, the same PIN works
+            await pilot.press("enter")
+            await until(pilot, lambda: app.context is not None, timeout=10)
+    finally:
+        other.close()
+        impatient.dispose()

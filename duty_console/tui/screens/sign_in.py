@@ -17,6 +17,7 @@ from duty_console.domain.actors import Actor
 from duty_console.errors import UserError
 from duty_console.i18n import _, translate_error
 from duty_console.runtime import Runtime
+from duty_console.tui import text
 from duty_console.tui.widgets.field import Field
 
 
@@ -36,7 +37,7 @@ class SignInScreen(Screen[Actor]):
         & #sign-in { width: 48; max-width: 100%; height: auto; background: $panel; padding: 1 2; }
         & .title { text-style: bold; }
         & .field-label { color: $text-muted; margin-top: 1; }
-        & #error { color: $text-error; text-style: bold; margin-top: 1; }
+        & #error { color: $text-error; text-style: bold; margin-top: 1; width: 100%; }
     }
     """
 
@@ -94,10 +95,9 @@ class SignInScreen(Screen[Actor]):
         except UserError as exc:
             self.post_message(self.Failed(translate_error(exc)))
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.post_message(
-                self.Failed(_("The database did not answer ({reason}).").format(reason=reason))
-            )
+            # The cause in plain words (a full disk, a long write elsewhere, no connection),
+            # never the driver's "database is locked".
+            self.post_message(self.Failed(text.nothing_recorded(exc, self._rt.db.path)))
         else:
             if isinstance(result, staff.SignInRefused):
                 refusal = UserError(result.message, minutes=result.minutes)
