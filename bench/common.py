@@ -262,3 +262,19 @@ class TerminalProgram:
             self.proc.wait(10)
         with contextlib.suppress(OSError):
             os.close(self.master)
+
+
+def standalone(run: Callable[..., None], doc: str | None, prefix: str) -> None:
+    """One part run alone (``python bench/history.py [--quick]``): its rows, as a table, from a
+    temporary folder that is removed afterwards; Ctrl+C stops it quietly."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    results = Results()
+    with contextlib.suppress(KeyboardInterrupt):
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            run(results, Path(tmp), quick=args.quick)
+        print(results.table())

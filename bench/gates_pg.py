@@ -9,7 +9,6 @@ server binaries (apt-get install postgresql) or psycopg.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import pwd
@@ -23,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, Results, load, ptys, write_key
+from common import PYTHON, ROOT, Results, load, ptys, standalone, write_key
 from ingest import _pump, _wait, run_once, stream
 
 from tests.pg import _free_port, _has_user, pg_bindir
@@ -185,16 +184,5 @@ def run(results: Results, folder: Path, *, quick: bool) -> None:
     print(f"    load {load()}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    results = Results()
-    with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
-        run(results, Path(tmp), quick=args.quick)
-    print(results.table())
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        main()
+    standalone(run, __doc__, "bench-pg-")

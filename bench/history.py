@@ -12,19 +12,16 @@ Run alone: `.venv/bin/python bench/history.py [--quick]` (quick: 50k and 500k on
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import io
 import sqlite3
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Results, fresh_db, load, timed_ms
+from common import Results, fresh_db, load, standalone, timed_ms
 
 PEOPLE = 3_000
 DAYS = 730
@@ -239,16 +236,5 @@ def run(results: Results, folder: Path, *, quick: bool, bar=None) -> None:  # ty
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    results = Results()
-    with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
-        run(results, Path(tmp), quick=args.quick)
-    print(results.table())
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        main()
+    standalone(run, __doc__, "bench-history-")

@@ -13,16 +13,13 @@ Run alone: `.venv/bin/python bench/latency.py [--quick]`.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Pty, Results, fresh_db, load, percentile
+from common import Pty, Results, fresh_db, load, percentile, standalone
 from ingest import gy_frame
 from terminal import console, gate_config, start_engine
 
@@ -98,16 +95,5 @@ def run(results: Results, folder: Path, *, quick: bool) -> None:
     print(f"    load {load()}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    results = Results()
-    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
-        run(results, Path(tmp), quick=args.quick)
-    print(results.table())
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        main()
+    standalone(run, __doc__, "bench-latency-")

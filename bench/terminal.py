@@ -16,13 +16,10 @@ Run alone: `.venv/bin/python bench/terminal.py [--quick]`.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import getpass
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +35,7 @@ from common import (
     median,
     proc_cpu_s,
     proc_rss_mb,
+    standalone,
     write_key,
 )
 from ingest import _devices_online, _wait, gy_frame
@@ -194,16 +192,5 @@ def run(results: Results, folder: Path, *, quick: bool, repeat: int = 3) -> None
     print(f"    load {load()}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    results = Results()
-    with tempfile.TemporaryDirectory(prefix="bench-term-") as tmp:
-        run(results, Path(tmp), quick=args.quick)
-    print(results.table())
-
-
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        main()
+    standalone(run, __doc__, "bench-term-")
