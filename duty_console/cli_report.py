@@ -9,8 +9,12 @@ import sys
 from datetime import date
 from typing import Any
 
+from sqlmodel import Session
+
 from duty_console.cli_args import date_arg
 from duty_console.domain import report_versions
+from duty_console.domain.actors import Actor
+from duty_console.domain.report_versions import Recorded
 from duty_console.errors import UserError
 from duty_console.i18n import N_
 from duty_console.reports import render
@@ -63,23 +67,29 @@ def _write(path: str, data: str | bytes) -> None:
         ) from exc
 
 
+def _make(
+    session: Session, rt: Runtime, actor: Actor, day: date
+) -> tuple[dict[str, Any], Recorded]:
+    """The day's report, kept as its newest version (the one call both commands make)."""
+    return make_daily_report(
+        session,
+        actor,
+        day,
+        rt.settings.site.tz,
+        school=rt.settings.site.name,
+        sched=timers_schedule(rt),
+        clock=rt.clock,
+    )
+
+
 def cmd_report_daily(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     actor = cli_actor(rt)
     day = _day(rt, args.date)
     if args.format == "xlsx" and not args.output and sys.stdout.isatty():
         raise UserError(N_("An xlsx workbook is not for the terminal; give --output FILE.xlsx."))
-    tz = rt.settings.site.tz
     with rt.db.write() as session:
-        report, recorded = make_daily_report(
-            session,
-            actor,
-            day,
-            tz,
-            school=rt.settings.site.name,
-            sched=timers_schedule(rt),
-            clock=rt.clock,
-        )
+        report, recorded = _make(session, rt, actor, day)
     data = render.render(report, args.format, _language(rt, args.lang))
     version = recorded.row.version
     if recorded.new and version > 1:
@@ -104,17 +114,8 @@ def cmd_report_submit(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     actor = cli_actor(rt)
     day = _day(rt, args.date)
-    tz = rt.settings.site.tz
     with rt.db.write() as session:
-        report, _recorded = make_daily_report(
-            session,
-            actor,
-            day,
-            tz,
-            school=rt.settings.site.name,
-            sched=timers_schedule(rt),
-            clock=rt.clock,
-        )
+        report, _recorded = _make(session, rt, actor, day)
         row = report_versions.submit(session, actor, day.isoformat(), clock=rt.clock)
     kind = "zero report" if report["zero_report"] else "report"
     amended = ", an amended report" if row.amends_submitted else ""
