@@ -38,7 +38,9 @@ class Entry(Stamped, table=True):
     temp_c: float | None = Field(default=None)
     mode: str = Field(default="", max_length=16)  # ir | contact | manual ("" no reading)
     kind: str = Field(default="", max_length=16)  # an IR device's body | surface measurement
-    status: str = Field(max_length=16, index=True)
+    # Found by status through ix_entry_status_resolved (status first): a status-only index was
+    # one more to update on every insert (dropped in 0009).
+    status: str = Field(max_length=16)
     reason: str = Field(default="", max_length=64)  # denied: not_registered|no_mask|fever|other
     recheck_of: int | None = Field(default=None, foreign_key="entry.id", index=True)
     # A reading during the rest after a fever: that same fever again, not its recheck.
