@@ -25,9 +25,9 @@ def _local(value: Any, tz: Any) -> str:
 def cmd_timers(args: argparse.Namespace) -> int:
     rt = open_runtime(args.config)
     sched = timers_schedule(rt)
-    now = rt.clock.now()
+    now, boot = rt.clock.now(), rt.clock.boot_instant()
     with rt.db.read() as session:
-        timers = t.compute_timers(session, now, sched)
+        timers = t.compute_timers(session, now, sched, boot=boot)
     if args.format == "json":
         print(json.dumps([x.as_dict(sched.tz) for x in timers], ensure_ascii=False, indent=2))
         return 0
@@ -36,7 +36,7 @@ def cmd_timers(args: argparse.Namespace) -> int:
         if x.kind == t.VENTILATION:
             extra = f"{x.sessions_today}/{x.required_today} today"
             if x.running_since is not None:
-                extra += f", {int(x.remaining_s(now) // 60)} min to go"
+                extra += f", {int(x.remaining_s(now, boot) // 60)} min to go"
         print(
             f"{x.state:<8} {x.area_code:<7} {x.kind:<12} due {_local(x.due_at, sched.tz):<12} "
             f"last {_local(x.last_done_at, sched.tz):<12} {extra}".rstrip()

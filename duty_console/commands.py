@@ -212,6 +212,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             rules=rt.rules,
             timers_schedule=timers_schedule(rt),
             remind_before_min=rt.settings.rota.remind_before_min,
+            boot=rt.clock.boot_instant(),
         )
     viewer = _viewer(rt)
     if viewer is None or not can(viewer, "people.view"):

@@ -6,13 +6,13 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from duty_console.db.connect import BUSY_TIMEOUT_MS
 from duty_console.db.models import Device, EngineLease
+from duty_console.domain import clock
 
 # A heartbeat older than this means the engine holding the lease is gone. It must exceed the
 # database's busy timeout: a live engine whose heartbeat waited behind a long write lock (a big
@@ -45,10 +45,7 @@ class DeviceHealth:
 
 def boot_id() -> str:
     """This boot of this machine (Linux), short; '' where the kernel does not say."""
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text("ascii").strip()[:8]
-    except OSError:
-        return ""
+    return clock.boot_id()[:8]
 
 
 def holder_process(holder: str) -> bool | None:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from duty_console.db.models import Incident
 from duty_console.domain import clusters, health, people_day, supplies
 from duty_console.domain import timers as timers_domain
+from duty_console.domain.clock import BootInstant
 from duty_console.domain.entries import fever_status
 from duty_console.domain.rooms import rooms_status
 from duty_console.domain.screening import Rules
@@ -31,7 +32,9 @@ def snapshot(
     rules: Rules | None = None,
     timers_schedule: timers_domain.Schedule | None = None,
     remind_before_min: int = 15,
+    boot: BootInstant | None = None,
 ) -> dict[str, Any]:
+    """``boot``: now on this PC's boot clock (a running airing's countdown, see timers)."""
     engine = health.engine_state(session, gate, now)
     devices = [
         {
@@ -58,7 +61,7 @@ def snapshot(
         },
         "devices": devices,
         "timers": timers_domain.status_timers(
-            session, now, timers_schedule or timers_domain.Schedule(tz=tz)
+            session, now, timers_schedule or timers_domain.Schedule(tz=tz), boot
         ),
         "rooms": rooms_status(session),
         "incidents": incidents_status(session, now),

@@ -20,7 +20,10 @@ The rules (DOMAIN.md, "Disinfection and ventilation"):
 - **Ventilation**: K sessions of at least M minutes per local day. Session i should have started
   by the i-th reminder time (``[timers] ventilation_reminders``): due from it, overdue
   ``event_grace_min`` after it; an open session is running (a countdown to M minutes). A
-  session shorter than M minutes is kept but does not count.
+  session shorter than M minutes is kept but does not count. A session's length is measured
+  on the boot clock of the PC that started it when the same PC (same boot) stops it, so a wall
+  clock stepped meanwhile neither adds nor takes away time; otherwise on the wall clock, never
+  below zero.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from duty_console.db.models import (
 )
 from duty_console.domain import alerts, audit, walkthrough
 from duty_console.domain.actors import Actor
-from duty_console.domain.clock import SYSTEM_CLOCK, Clock
+from duty_console.domain.clock import SYSTEM_CLOCK, BootInstant, Clock
 from duty_console.domain.permissions import require
 from duty_console.errors import NotFound, Term, UserError
 from duty_console.i18n import N_
@@ -271,6 +274,8 @@ class Timer:
     required_today: int | None = None
     short_today: int = 0
     running_since: datetime | None = None
+    # The running airing's start on its PC's boot clock (None: unknown, an older session).
+    running_boot: BootInstant | None = None
 
     @property
     def subject(self) -> str:
@@ -288,12 +293,17 @@ class Timer:
             return 1.0 if required == 0 else min(self.sessions_today or 0, required) / required
         return 0.0 if self.state in (DUE, OVERDUE) else 1.0
 
-    def remaining_s(self, now: datetime) -> float:
-        """A running airing: seconds until the windows may close (0 once M minutes passed)."""
+    def remaining_s(self, now: datetime, boot: BootInstant | None = None) -> float:
+        """A running airing: seconds until the windows may close (0 once M minutes passed).
+
+        ``boot``: now on this PC's boot clock; on the boot the airing started on, the countdown
+        runs on it and does not jump when the wall clock is stepped."""
         if self.running_since is None:
             return 0.0
-        left = self.running_since + timedelta(minutes=self.minutes) - now
-        return max(0.0, left.total_seconds())
+        elapsed = boot.seconds_since(self.running_boot) if boot is not None else None
+        if elapsed is None:
+            elapsed = (now - self.running_since).total_seconds()
+        return max(0.0, self.minutes * 60 - elapsed)
 
     def as_dict(self, tz: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -430,14 +440,25 @@ def _ventilation_state(
     return state, due_at, counted, short, None
 
 
+def started_boot(vs: VentilationSession) -> BootInstant | None:
+    """Where an airing started on its PC's boot clock (None for sessions before 0010)."""
+    if vs.started_boot and vs.started_boot_s is not None:
+        return BootInstant(vs.started_boot, vs.started_boot_s)
+    return None
+
+
 def compute_timers(
     session: Session,
     now: datetime,
     sched: Schedule,
     *,
     area_codes: Sequence[str] | None = None,
+    boot: BootInstant | None = None,
 ) -> list[Timer]:
-    """Every timer of every active area (or of ``area_codes``), most urgent first."""
+    """Every timer of every active area (or of ``area_codes``), most urgent first.
+
+    ``boot``: now on this PC's boot clock: a running airing started on this boot is due to
+    end M minutes after its start on that clock, whatever the wall clock did since."""
     types = {t.key: t for t in session.exec(select(AreaType))}
     stmt = select(Area).where(col(Area.active).is_(True)).order_by(col(Area.code))
     if area_codes is not None:
@@ -486,6 +507,14 @@ def compute_timers(
             sessions = vent.get(area.code, [])
             state, due_at, counted, short, running = _ventilation_state(sessions, atype, now, sched)
             ended = [s.ended_at for s in sessions if s.ended_at is not None]
+            running_boot = None
+            if running is not None:
+                first = min((s for s in sessions if s.ended_at is None), key=lambda s: s.started_at)
+                running_boot = started_boot(first)
+                elapsed = boot.seconds_since(running_boot) if boot is not None else None
+                if elapsed is not None:
+                    left = atype.ventilation_minutes * 60 - elapsed
+                    due_at = now + timedelta(seconds=left)
             out.append(
                 Timer(
                     **common,
@@ -498,6 +527,7 @@ def compute_timers(
                     required_today=atype.ventilation_per_day,
                     short_today=short,
                     running_since=running,
+                    running_boot=running_boot,
                 )
             )
     out.sort(key=lambda t: t.sort_key)
@@ -509,9 +539,11 @@ def area_type_names(session: Session) -> dict[str, tuple[str, str]]:
     return {a.key: (a.name_zh, a.name_en) for a in session.exec(select(AreaType))}
 
 
-def status_timers(session: Session, now: datetime, sched: Schedule) -> list[dict[str, Any]]:
+def status_timers(
+    session: Session, now: datetime, sched: Schedule, boot: BootInstant | None = None
+) -> list[dict[str, Any]]:
     """The ``timers`` of ``status --format json`` (DESIGN §3.4/§3.9), most urgent first."""
-    return [t.as_dict(sched.tz) for t in compute_timers(session, now, sched)]
+    return [t.as_dict(sched.tz) for t in compute_timers(session, now, sched, boot=boot)]
 
 
 def overdue_count(session: Session, now: datetime, sched: Schedule) -> int:
@@ -691,9 +723,12 @@ def start_ventilation(
             since=running.started_at.astimezone((sched or Schedule()).tz).strftime("%H:%M"),
         )
     now = clock.now()
+    boot = clock.boot_instant()
     vs = VentilationSession(
         area_code=area.code,
         started_at=now,
+        started_boot=boot.boot_id if boot is not None else None,
+        started_boot_s=boot.seconds if boot is not None else None,
         note=note.strip(),
         created_at=now,
         created_by=actor.label,
@@ -728,9 +763,18 @@ def stop_ventilation(
     running = open_session(session, area.code)
     if running is None:
         raise UserError(N_("{area} is not being aired; start an airing first."), area=area.code)
-    # A wall clock stepped back since the start (NTP, a corrected time zone) would end the
-    # session before it began: it ends where it began instead, and counts nothing.
-    now = max(clock.now(), running.started_at)
+    # On the boot it started on, the airing lasted what the boot clock says, and it ends that
+    # long after its start: a wall clock stepped meanwhile (NTP, a corrected time zone) adds
+    # or takes nothing, and every reader (the timers, status, the day's report) counts the
+    # true length from started_at and ended_at. Stopped on another PC or after a restart,
+    # only the wall clock is known: a clock stepped back would end the session before it
+    # began, so it ends where it began instead (and counts nothing).
+    here = clock.boot_instant()
+    elapsed = here.seconds_since(started_boot(running)) if here is not None else None
+    if elapsed is None:
+        now = max(clock.now(), running.started_at)
+    else:
+        now = running.started_at + timedelta(seconds=elapsed)
     running.ended_at = now
     session.add(running)
     session.flush()

@@ -29,6 +29,9 @@ class _Clock:
     def monotonic(self) -> float:
         return 0.0
 
+    def boot_instant(self) -> None:
+        return None
+
 
 def test_readings_fever_and_recheck_are_committed_on_postgresql(pg_server: PgServer) -> None:
     db = Database(pg_server.url(pg_server.create_database()))

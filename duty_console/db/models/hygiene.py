@@ -28,3 +28,7 @@ class VentilationSession(Stamped, table=True):
     started_at: datetime = time_field(index=True)
     ended_at: datetime | None = time_field(nullable=True)
     note: str = Field(default="")
+    # The start on the starting PC's boot clock (domain.clock.BootInstant): a stop on the same
+    # boot takes the duration from it, not from a wall clock that may have been stepped.
+    started_boot: str | None = Field(default=None, max_length=64)
+    started_boot_s: float | None = Field(default=None)

@@ -217,7 +217,9 @@ class TimersScreen(ActionScreen):
     def _read(self) -> None:
         now = self.context.now()
         with self.context.rt.db.read() as session:
-            timers = t.compute_timers(session, now, self.schedule)
+            timers = t.compute_timers(
+                session, now, self.schedule, boot=self.context.clock.boot_instant()
+            )
             by_subject = {
                 a.subject: AlertInfo(a.id or 0, a.acknowledged_by)
                 for a in alerts.active(session, "timer.")
@@ -333,7 +335,7 @@ class TimersScreen(ActionScreen):
     def _when(self, timer: t.Timer, now: datetime) -> Text:
         table = self.query_one(TimerTable)
         if timer.state == t.RUNNING:
-            left = timer.remaining_s(now)
+            left = timer.remaining_s(now, self.context.clock.boot_instant())
             if left <= 0:
                 return Text(_("may close"), style=table.style_for("running"))
             return Text(_("{left} left").format(left=text.countdown(left)))
@@ -343,7 +345,8 @@ class TimersScreen(ActionScreen):
         """A bar: a running airing's progress to M minutes, else today's share done."""
         table = self.query_one(TimerTable)
         if timer.state == t.RUNNING and timer.running_since is not None and timer.minutes:
-            share = 1 - timer.remaining_s(now) / (timer.minutes * 60)
+            left = timer.remaining_s(now, self.context.clock.boot_instant())
+            share = 1 - left / (timer.minutes * 60)
             label = f"{int(share * 100):>3}%"
         else:
             share = timer.compliance_today()
