@@ -213,6 +213,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             timers_schedule=timers_schedule(rt),
             remind_before_min=rt.settings.rota.remind_before_min,
             boot=rt.clock.boot_instant(),
+            db_path=rt.db.path,
         )
     viewer = _viewer(rt)
     if viewer is None or not can(viewer, "people.view"):
@@ -226,6 +227,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         if eng["alive"]
         else "not running"
     )
+    if eng["trouble"] == "disk_full":
+        alive = (
+            f"not writing: the disk holding the database is full (heartbeat "
+            f"{eng['heartbeat_age_s']} s ago); free some space and it writes what it holds"
+        )
+    elif eng["trouble"] == "not_writing":
+        alive = (
+            f"not writing (heartbeat {eng['heartbeat_age_s']} s ago, {eng['holder']}): the "
+            "database refuses its writes, or it hangs; see its log"
+        )
     print(f"{snap['site']['name']} - gate {rt.gate}")
     print(f"Engine: {alive}")
     for d in snap["devices"]:

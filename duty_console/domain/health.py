@@ -6,11 +6,12 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from duty_console.db.connect import BUSY_TIMEOUT_MS
+from duty_console.db.connect import BUSY_TIMEOUT_MS, DISK_NEARLY_FULL
 from duty_console.db.models import Device, EngineLease
 from duty_console.domain import clock
 
@@ -19,6 +20,11 @@ from duty_console.domain import clock
 # import, a purge) is not dead, and must not be taken over. On the holder's own host the
 # process table answers sooner (``holder_is_dead``) and a live pid is trusted over age.
 LEASE_STALE_S = 2 * BUSY_TIMEOUT_MS / 1000
+# A heartbeat this old (a few missed beats: the engine beats every second) makes a console look
+# for a reason it can know (``engine_trouble``).
+QUIET_S = 5.0
+# Why an engine does not beat, where a console can tell (``engine_trouble``).
+TROUBLE_DISK_FULL, TROUBLE_NOT_WRITING = "disk_full", "not_writing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,36 @@ def engine_state(session: Session, gate: str, now: datetime) -> EngineState:
     # Shown alive only while it beats: a live process whose engine hangs is not "engine ok".
     alive = age < LEASE_STALE_S and holder_process(lease.holder) is not False
     return EngineState(gate, alive, round(age, 1), lease.holder)
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the disk holding the SQLite file ``path`` has no room left (one statvfs)."""
+    try:
+        st = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < DISK_NEARLY_FULL
+
+
+def engine_trouble(state: EngineState, db_path: Path | None) -> str:
+    """Why the gate's engine does not beat, where a console can know it; "" while it beats, or
+    when it stopped (no lease: a clean stop releases it; its process gone on this PC).
+
+    - ``disk_full``: the disk holding the SQLite file is full. The engine can write neither its
+      readings (it holds them in memory, see ``ingest.MAX_PENDING``) nor its heartbeat, so it
+      would look stopped. Looked at (one statvfs) once the heartbeat is ``QUIET_S`` old.
+    - ``not_writing``: the lease is still held, by a live process on this PC or by another PC
+      we cannot look into, and its heartbeat is stale: the database refuses its writes
+      (PostgreSQL's disk full, its lease's row locked), or it hangs. Not "stopped": nobody
+      knows that it did.
+    """
+    if not state.holder or state.heartbeat_age_s is None:
+        return ""
+    if state.heartbeat_age_s >= QUIET_S and db_path is not None and disk_full(db_path):
+        return TROUBLE_DISK_FULL
+    if state.alive or holder_process(state.holder) is False:
+        return ""
+    return TROUBLE_NOT_WRITING
 
 
 def devices(session: Session, gate: str | None = None) -> list[DeviceHealth]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -33,8 +34,10 @@ def snapshot(
     timers_schedule: timers_domain.Schedule | None = None,
     remind_before_min: int = 15,
     boot: BootInstant | None = None,
+    db_path: Path | None = None,
 ) -> dict[str, Any]:
-    """``boot``: now on this PC's boot clock (a running airing's countdown, see timers)."""
+    """``boot``: now on this PC's boot clock (a running airing's countdown, see timers);
+    ``db_path``: the SQLite file, whose disk tells a full one (``health.engine_trouble``)."""
     engine = health.engine_state(session, gate, now)
     devices = [
         {
@@ -58,6 +61,8 @@ def snapshot(
             "alive": engine.alive,
             "heartbeat_age_s": engine.heartbeat_age_s,
             "holder": engine.holder,
+            # "" | "disk_full" | "not_writing": why it does not beat, where that is known.
+            "trouble": health.engine_trouble(engine, db_path),
         },
         "devices": devices,
         "timers": timers_domain.status_timers(

@@ -38,6 +38,8 @@ class LiveState:
     engine_alive: bool
     devices_online: int
     devices_total: int
+    # Why the engine does not beat, where this console can tell (health.engine_trouble).
+    engine_trouble: str = ""
     # Overdue incident steps nobody acknowledged (every console rings for them).
     alerts: tuple[walkthrough.Alert, ...] = field(default=())
     # Timers and alerts (every console, whichever view): overdue tasks, and the newest time an
@@ -112,7 +114,8 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
-    return LiveState(latest, newest, fevers, engine.alive, online, total, **slow)
+    trouble = health.engine_trouble(engine, rt.db.path)
+    return LiveState(latest, newest, fevers, engine.alive, online, total, trouble, **slow)
 
 
 def _read_slow(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:

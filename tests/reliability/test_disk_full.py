@@ -10,24 +10,33 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from devices.frames import Reading
+from duty_console.config import Settings
 from duty_console.db.connect import Database, failure_kind
+from duty_console.db.models import EngineLease
 from duty_console.doctor import run_doctor
 from duty_console.domain.actors import Actor
-from duty_console.domain.clock import SYSTEM_CLOCK
+from duty_console.domain.clock import SYSTEM_CLOCK, ManualClock
 from duty_console.domain.intake import record_reading
 from duty_console.domain.screening import Mode, Rules
+from duty_console.domain.snapshot import snapshot
+from duty_console.engine.lease import make_holder
 from duty_console.i18n import set_language
+from duty_console.runtime import Runtime
+from duty_console.tui.app import DutyConsoleApp
 from duty_console.tui.text import nothing_recorded
 from tests.conftest import AUDIT_KEY
 from tests.engine.helpers import wait_for
 from tests.engine.test_writer_survives import _state, _writer
 from tests.reliability.helpers import assert_sound, count_entries
+from tests.tui.conftest import gate_ready, screen_text, until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 
@@ -129,3 +138,55 @@ def test_a_full_disk_loses_nothing_says_why_and_recovers(
 
 def failure_kind_of(message: str, db: Database) -> str:
     return failure_kind(Exception(message), db.path)
+
+
+async def test_the_header_and_status_say_the_disk_is_full_not_engine_off(
+    small_disk: Path,
+    _template_db: Path,
+    settings: Settings,
+    clock: ManualClock,
+    duty_actor: Actor,
+    make_app: Callable[..., DutyConsoleApp],
+) -> None:
+    """The engine cannot write its heartbeat on a full disk: every console would say "engine
+    off" (was). They look at the disk (one statvfs) and say "disk full"; once space returns and
+    the engine still does not beat, "engine not writing"."""
+    path = small_disk / "duty.db"
+    shutil.copyfile(_template_db, path)
+    db = Database(f"sqlite:///{path}", audit_key=AUDIT_KEY)
+    try:
+        # The gate's engine: a live process on this PC (this one), its last heartbeat a minute
+        # ago, when the disk filled.
+        with db.write() as session:
+            session.add(
+                EngineLease(
+                    gate="north",
+                    holder=make_holder(),
+                    started_at=clock.now() - timedelta(minutes=5),
+                    heartbeat_at=clock.now() - timedelta(minutes=1),
+                )
+            )
+        filler = fill(small_disk)
+        with db.read() as session:
+            snap = snapshot(
+                session,
+                site_name="x",
+                gate="north",
+                tz=ZoneInfo("Asia/Shanghai"),
+                now=clock.now(),
+                db_path=db.path,
+            )
+        assert snap["engine"]["alive"] is False and snap["engine"]["trouble"] == "disk_full"
+        app = make_app(lang="en", runtime=Runtime(settings=settings, db=db, clock=clock))
+        async with app.run_test(size=(120, 24)) as pilot:
+            await gate_ready(pilot)
+
+            def header() -> str:
+                return screen_text(app).splitlines()[0]
+
+            await until(pilot, lambda: "disk full" in header())
+            assert "engine off" not in header()
+            filler.unlink()
+            await until(pilot, lambda: "engine not writing" in header())
+    finally:
+        db.dispose()

@@ -3,13 +3,17 @@ stepping an hour back and forward."""
 
 from __future__ import annotations
 
+import socket
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from devices.transport import PortReader
 from duty_console.db.connect import Database
+from duty_console.db.models import EngineLease
+from duty_console.domain import health
 from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.engine.runner import Engine
 from duty_console.runtime import Runtime
@@ -51,3 +55,32 @@ def test_a_device_thread_that_dies_is_restarted_and_the_others_never_stop(
         ir.close()
         card.close()
     assert all(not r.is_alive() for r in engine.readers)
+
+
+@pytest.mark.parametrize(
+    ("holder", "trouble"),
+    [
+        ("gate-pc-2:4242:aaaa0001:", health.TROUBLE_NOT_WRITING),  # another PC: nobody knows
+        (f"{socket.gethostname()}:{2**22 + 1}:aaaa0001:", ""),  # gone from this PC: stopped
+    ],
+    ids=["another-pc", "gone"],
+)
+def test_an_engine_holding_its_lease_without_a_heartbeat_is_not_writing(
+    db: Database, holder: str, trouble: str
+) -> None:
+    """Its lease held, its heartbeat stale: "not writing" (was "engine off") unless its process
+    is known to be gone (then it did stop); on PostgreSQL the same, on the server's clock."""
+    now = SYSTEM_CLOCK.now()
+    with db.write() as session:
+        session.add(
+            EngineLease(
+                gate="north",
+                holder=holder,
+                started_at=now - timedelta(minutes=5),
+                heartbeat_at=now - timedelta(minutes=1),
+            )
+        )
+    with db.read() as session:
+        state = health.engine_state(session, "north", now)
+    assert not state.alive
+    assert health.engine_trouble(state, db.path) == trouble

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from duty_console.domain.health import TROUBLE_DISK_FULL, TROUBLE_NOT_WRITING
 from duty_console.i18n import _
 from duty_console.tui.actions import live_state
 from duty_console.tui.context import ConsoleContext
@@ -140,8 +141,25 @@ class ConsoleHeader(Horizontal):
             self._put(engine, _("engine ..."))
             self._put(devices, "")
             return
-        self._put(engine, _("engine ok") if live.engine_alive else _("engine off"))
-        engine.set_class(not live.engine_alive, "-bad")
+        trouble = live.engine_trouble
+        if trouble == TROUBLE_DISK_FULL:
+            # The engine cannot even write its heartbeat: say why, not just "engine off".
+            self._put(engine, _("disk full"))
+            engine.tooltip = _(
+                "The disk holding the database is full: nothing can be recorded. The engine "
+                "keeps the readings in memory and writes them once some space is freed."
+            )
+        elif trouble == TROUBLE_NOT_WRITING:
+            self._put(engine, _("engine not writing"))
+            engine.tooltip = _(
+                "The engine holds the gate but has not written for a while: the database "
+                "refuses its writes (a full disk, a server problem), or it hangs. "
+                "See duty-console status and the engine's log."
+            )
+        else:
+            self._put(engine, _("engine ok") if live.engine_alive else _("engine off"))
+            engine.tooltip = None
+        engine.set_class(not live.engine_alive or bool(trouble), "-bad")
         self._put(
             devices,
             _("devices {online}/{total}").format(
