@@ -246,6 +246,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"sensor errors {d['sensor_errors']:<4} last {d['last_frame_at'] or '-'}  "
             f"{inert(d['status'])}"
         )
+        if d["readings_dropped"]:
+            print(
+                f"  {'':<16} {d['readings_dropped']} readings dropped (the database could not "
+                f"be written and the engine's memory for them was full), the last at "
+                f"{d['dropped_at']}"
+            )
     for key, label in (
         ("recheck_overdue", "RECHECK OVERDUE"),
         ("fevers_awaiting_recheck", "Awaiting recheck"),

@@ -47,6 +47,8 @@ class DeviceHealth:
     frames_bad: int
     sensor_errors: int
     last_frame_at: datetime | None
+    readings_dropped: int = 0
+    dropped_at: datetime | None = None
 
 
 def boot_id() -> str:
@@ -155,9 +157,25 @@ def devices(session: Session, gate: str | None = None) -> list[DeviceHealth]:
             d.frames_bad,
             d.sensor_errors,
             d.last_frame_at,
+            d.readings_dropped,
+            d.dropped_at,
         )
         for d in session.exec(stmt)
     ]
+
+
+# Readings dropped within this long are shown in every console's header.
+LOST_SHOWN_S = 24 * 3600
+
+
+def readings_lost(session: Session, gate: str, now: datetime) -> int:
+    """Readings this gate's engine dropped (its backlog full during a long outage), counted
+    over the devices that dropped one in the last ``LOST_SHOWN_S``: the header shows them."""
+    return sum(
+        d.readings_dropped
+        for d in devices(session, gate)
+        if d.dropped_at is not None and (now - d.dropped_at).total_seconds() < LOST_SHOWN_S
+    )
 
 
 def devices_online(session: Session, gate: str, engine_alive: bool) -> tuple[int, int]:

@@ -50,6 +50,9 @@ def snapshot(
             "frames_ok": d.frames_ok,
             "frames_bad": d.frames_bad,
             "sensor_errors": d.sensor_errors,
+            # Readings the engine dropped, its backlog full during a long outage.
+            "readings_dropped": d.readings_dropped,
+            "dropped_at": _iso(d.dropped_at, tz),
             "last_frame_at": _iso(d.last_frame_at, tz),
         }
         for d in health.devices(session, gate)

@@ -58,6 +58,17 @@ log = logging.getLogger(__name__)
 # A group: what came within MAX_WAIT_S of its first event, at most MAX_BATCH events.
 MAX_BATCH = 5_000
 MAX_WAIT_S = 0.05
+# The backlog: measurements read and not yet committed, held in memory while the database
+# cannot be written (PostgreSQL down for hours, a full disk). Past this many (about 35 MB; at
+# 5 readings a second, eleven hours) a new reading is dropped, counted (device health,
+# ``status``, the header, an audit record once the database takes writes again) and logged
+# once per outage. The oldest are kept, the newest dropped: the backlog stays in the order it
+# happened, to be screened as it happened (a fever before its recheck), what is lost is one
+# span at the end of the outage, and dropping costs nothing (no list shifting at every frame).
+# A fever is never dropped for a normal reading: fevers may fill FEVER_ROOM more (a broken
+# sensor reading 50 °C on every frame must not take the memory either).
+MAX_PENDING = 200_000
+FEVER_ROOM = MAX_PENDING // 10
 # Device counters (frames, last frame) are written at most this often; a device going on or
 # off line, and the last counts at stop, are written at once.
 HEALTH_EVERY_S = 1.0
@@ -87,6 +98,8 @@ _UPDATE_DEVICE = (
         frames_ok=bindparam("b_frames_ok"),
         frames_bad=bindparam("b_frames_bad"),
         sensor_errors=bindparam("b_sensor_errors"),
+        readings_dropped=bindparam("b_readings_dropped"),
+        dropped_at=bindparam("b_dropped_at", type_=UTCDateTime),
         last_frame_at=bindparam("b_last_frame_at", type_=UTCDateTime),
         updated_at=bindparam("b_updated_at", type_=UTCDateTime),
     )
@@ -108,6 +121,9 @@ class DeviceState:
     frames_ok: int = 0
     frames_bad: int = 0
     sensor_errors: int = 0
+    # Readings dropped because the backlog was full (MAX_PENDING), and the newest one's time.
+    readings_dropped: int = 0
+    dropped_at: datetime | None = None
     last_frame_at: datetime | None = None
     online: bool = False
     status: str = "starting"
@@ -140,6 +156,9 @@ class WriterStats:
     unreadable: int = 0
     # Why the writer thread ended on its own (it should never): set by the watchdog.
     failure: str = ""
+    # Readings dropped because the backlog was full (see MAX_PENDING); fevers among them.
+    dropped: int = 0
+    dropped_fevers: int = 0
 
 
 class Writer(threading.Thread):
@@ -154,6 +173,7 @@ class Writer(threading.Thread):
         *,
         clock: Clock = SYSTEM_CLOCK,
         queue_size: int = 20_000,
+        max_pending: int = MAX_PENDING,
         on_commit: Callable[[int], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
     ) -> None:
@@ -172,6 +192,12 @@ class Writer(threading.Thread):
         # At stop, how long to keep retrying a database that does not answer.
         self.final_retry_s = 30.0
         self._pending: list[_Measured] = []
+        # The backlog's bound (MAX_PENDING; fevers FEVER_ROOM more), and what was dropped
+        # since the last commit (its audit record) and whether this outage was logged.
+        self.max_pending = max_pending
+        self.max_pending_fevers = max_pending + max(1, max_pending * FEVER_ROOM // MAX_PENDING)
+        self._dropped_unrecorded = 0
+        self._dropped_logged = False
         # card id → person id (None: not in the roster), re-read when the roster changes.
         self._cards: dict[str, str | None] = {}
         self._roster_mark: tuple[int, object] | None = None
@@ -362,9 +388,37 @@ class Writer(threading.Thread):
             except ValueError:
                 # Never a temperature: an invalid entry that says what came.
                 error = f"not a temperature: {item.temp_c!r}"[:255]
+        if len(self._pending) >= self.max_pending and not self._room_for(temp):
+            self._drop(state, item.at, temp)
+            return
         self._pending.append(
             _Measured(state.name, item.at, temp, item.mode, error, card_id, offset)
         )
+
+    def _room_for(self, temp: float | None) -> bool:
+        """The backlog is full: a fever may still come in (up to FEVER_ROOM more)."""
+        fever = temp is not None and temp >= self.rules.threshold(Mode.IR.value)
+        return fever and len(self._pending) < self.max_pending_fevers
+
+    def _drop(self, state: DeviceState, at: datetime, temp: float | None) -> None:
+        """A reading the full backlog cannot hold: counted, never silent."""
+        self.stats.dropped += 1
+        if temp is not None and temp >= self.rules.threshold(Mode.IR.value):
+            self.stats.dropped_fevers += 1
+        self._dropped_unrecorded += 1
+        state.readings_dropped += 1
+        state.dropped_at = at
+        state.dirty = True
+        if not self._dropped_logged:
+            self._dropped_logged = True
+            log.error(
+                "the database has not taken the readings of gate %s for a while (%s): "
+                "%d are held in memory, the most it holds; newer ones are dropped "
+                "(counted, fevers kept) until it takes them again",
+                self.gate,
+                self.stats.last_error or "no commit yet",
+                len(self._pending),
+            )
 
     def _flush_triggers(self, now_mono: float) -> None:
         for state in self.devices.values():
@@ -406,11 +460,19 @@ class Writer(threading.Thread):
                 if self._failing:
                     log.warning("commits succeed again (after %d failed)", self._failing)
                 self._failing, self._retry_at = 0, 0.0
+                if self._dropped_logged and len(self._pending) < self.max_pending:
+                    log.warning(
+                        "%d readings dropped in all since the engine started (the backlog "
+                        "was full); the database takes them again",
+                        self.stats.dropped,
+                    )
+                    self._dropped_logged = False
                 return
 
     def _commit(self) -> None:
         work = list(self._pending)
         dirty = self._health_due()
+        dropped = self._dropped_unrecorded
         inserted: list[tuple[int, str]] = []
         # Every row of the group is created in this transaction: one time for all of them.
         self._group_now = self.clock.now()
@@ -435,6 +497,8 @@ class Writer(threading.Thread):
                             "b_frames_ok": state.frames_ok,
                             "b_frames_bad": state.frames_bad,
                             "b_sensor_errors": state.sensor_errors,
+                            "b_readings_dropped": state.readings_dropped,
+                            "b_dropped_at": state.dropped_at,
                             "b_last_frame_at": state.last_frame_at,
                             "b_updated_at": now,
                         }
@@ -458,8 +522,18 @@ class Writer(threading.Thread):
                     },
                     clock=self.clock,
                 )
+            if dropped:
+                audit.append(
+                    session,
+                    self.actor,
+                    "entries.dropped",
+                    self.gate,
+                    {"count": dropped, "why": "backlog full", "last_error": self.stats.last_error},
+                    clock=self.clock,
+                )
         # Committed: only now forget the work.
         del self._pending[: len(work)]
+        self._dropped_unrecorded -= dropped
         for state in dirty:
             state.dirty = state.urgent = False
         if dirty:
@@ -666,6 +740,7 @@ def register_devices(
             else:
                 state.frames_ok, state.frames_bad = row.frames_ok, row.frames_bad
                 state.sensor_errors, state.last_frame_at = row.sensor_errors, row.last_frame_at
+                state.readings_dropped, state.dropped_at = row.readings_dropped, row.dropped_at
             row.gate, row.role, row.profile, row.port = (
                 gate,
                 state.role,

@@ -40,6 +40,8 @@ class LiveState:
     devices_total: int
     # Why the engine does not beat, where this console can tell (health.engine_trouble).
     engine_trouble: str = ""
+    # Readings this gate's engine had to drop in the last day (health.readings_lost).
+    readings_lost: int = 0
     # Overdue incident steps nobody acknowledged (every console rings for them).
     alerts: tuple[walkthrough.Alert, ...] = field(default=())
     # Timers and alerts (every console, whichever view): overdue tasks, and the newest time an
@@ -114,8 +116,19 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
+        lost = health.readings_lost(session, rt.gate, now)
     trouble = health.engine_trouble(engine, rt.db.path)
-    return LiveState(latest, newest, fevers, engine.alive, online, total, trouble, **slow)
+    return LiveState(
+        latest,
+        newest,
+        fevers,
+        engine.alive,
+        online,
+        total,
+        trouble,
+        lost,
+        **slow,
+    )
 
 
 def _read_slow(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:

@@ -25,6 +25,10 @@ class Device(SQLModel, table=True):
     frames_ok: int = Field(default=0)
     frames_bad: int = Field(default=0)
     sensor_errors: int = Field(default=0)
+    # Readings the engine dropped because its backlog was full (the database could not be
+    # written for hours), and the newest one's time (engine.ingest.MAX_PENDING).
+    readings_dropped: int = Field(default=0)
+    dropped_at: datetime | None = time_field(nullable=True)
     last_frame_at: datetime | None = time_field(nullable=True)
     updated_at: datetime = time_field()
 

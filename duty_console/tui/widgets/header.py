@@ -67,6 +67,7 @@ class ConsoleHeader(Horizontal):
         yield Label("", id="supplies-low", markup=False)
         yield Label("", id="uncalibrated", markup=False)
         yield Label("", id="database", markup=False)
+        yield Label("", id="lost", classes="-bad", markup=False)
         yield Label("", id="engine", markup=False)
         yield Label("", id="devices", markup=False)
 
@@ -77,6 +78,7 @@ class ConsoleHeader(Horizontal):
         self.query_one("#report-due").display = False
         self.query_one("#supplies-low").display = False
         self.query_one("#uncalibrated").display = False
+        self.query_one("#lost").display = False
         self.watch(self.app, "live", self._show_live)
         self.watch(self.app, "database_problem", self._show_database)
         # The time shows minutes: a once-a-second check redraws only when the minute changes.
@@ -134,6 +136,7 @@ class ConsoleHeader(Horizontal):
         self._put(supplies_low, _("supplies low {count}").format(count=low) if low else "")
         supplies_low.display = low > 0
         self._show_uncalibrated(live)
+        self._show_lost(live)
         engine = self.query_one("#engine", Label)
         devices = self.query_one("#devices", Label)
         self._show_on_duty(live)
@@ -176,6 +179,21 @@ class ConsoleHeader(Horizontal):
         label.update(_("calibrate {count}").format(count=count) if count else "")
         label.tooltip = (
             _("Thermometers not checked against a reference lately: duty-console device calibrate")
+            if count
+            else None
+        )
+        label.display = count > 0
+
+    def _show_lost(self, live: LiveState | None) -> None:
+        """Readings the engine had to drop (a long outage filled its memory), for a day."""
+        count = live.readings_lost if live is not None else 0
+        label = self.query_one("#lost", Label)
+        self._put(label, _("lost {count}").format(count=count) if count else "")
+        label.tooltip = (
+            _(
+                "Readings the engine could not keep while the database could not be written "
+                "(its memory for them was full): duty-console status"
+            )
             if count
             else None
         )
