@@ -4,6 +4,12 @@ What must hold: the file passes its integrity check and the audit chain verifies
 console saw before the kill is still there; no row is doubled (every entry is in exactly one
 committed ingest group); the gate's lease is taken over within seconds by the next engine, and
 ingest resumes.
+
+What a ``kill -9`` loses, by design, is what the engine had read and not yet committed, which
+no console showed: the group being gathered (≤ 50 ms of frames at a device's rate) plus any
+backlog: here the queue behind the writer in a flood far beyond a gate's rate (thousands of
+frames; printed as "read but uncommitted"), in life also the readings held while the database
+refused writes (at most ``ingest.MAX_PENDING``). The test bounds it only by ``total <= sent``.
 """
 
 from __future__ import annotations
