@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,18 +169,22 @@ def devices(session: Session, gate: str | None = None) -> list[DeviceHealth]:
 LOST_SHOWN_S = 24 * 3600
 
 
-def readings_lost(session: Session, gate: str, now: datetime) -> int:
-    """Readings this gate's engine dropped (its backlog full during a long outage), counted
-    over the devices that dropped one in the last ``LOST_SHOWN_S``: the header shows them."""
+def readings_lost(found: Iterable[DeviceHealth], now: datetime) -> int:
+    """Readings the engine dropped (its backlog full during a long outage), counted over the
+    devices (of one gate: ``devices(session, gate)``) that dropped one in the last
+    ``LOST_SHOWN_S``: the header shows them."""
     return sum(
         d.readings_dropped
-        for d in devices(session, gate)
+        for d in found
         if d.dropped_at is not None and (now - d.dropped_at).total_seconds() < LOST_SHOWN_S
     )
 
 
-def devices_online(session: Session, gate: str, engine_alive: bool) -> tuple[int, int]:
-    """(online, total) for the header; with no live engine nothing is online."""
-    found = devices(session, gate)
+def devices_online(
+    session: Session, gate: str, engine_alive: bool, found: list[DeviceHealth] | None = None
+) -> tuple[int, int]:
+    """(online, total) for the header; with no live engine nothing is online. ``found``: the
+    gate's devices, if already read."""
+    found = devices(session, gate) if found is None else found
     online = sum(1 for d in found if d.online) if engine_alive else 0
     return online, len(found)

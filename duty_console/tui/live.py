@@ -102,7 +102,9 @@ def read_live_state(
         newest = recent[0] if recent else None
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
-        online, total = health.devices_online(session, rt.gate, engine.alive)
+        found = health.devices(session, rt.gate)
+        online, total = health.devices_online(session, rt.gate, engine.alive, found)
+        lost = health.readings_lost(found, now)
         mark = (audit.head_id(session), latest)
         if (
             cache is None
@@ -116,7 +118,6 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
-        lost = health.readings_lost(session, rt.gate, now)
     trouble = health.engine_trouble(engine, rt.db.path)
     return LiveState(
         latest,

@@ -86,7 +86,7 @@ def test_a_full_backlog_drops_the_newest_counted_and_keeps_every_fever(
             assert len(fevers) == 3
             (ir,) = health.devices(session, "north")
             assert ir.readings_dropped == 3 * BOUND and ir.dropped_at is not None
-            assert health.readings_lost(session, "north", SYSTEM_CLOCK.now()) == 3 * BOUND
+            assert health.readings_lost([ir], SYSTEM_CLOCK.now()) == 3 * BOUND
             snap = snapshot(
                 session,
                 site_name="x",

@@ -19,6 +19,8 @@ from duty_console.engine.runner import Engine
 from duty_console.runtime import Runtime
 from tests.engine.helpers import PtyDevice, entries, mlx_line, rdm6300_frame, wait_for
 from tests.engine.test_engine import _card_of, make_settings
+from tests.pg import PgServer
+from tests.reliability.helpers import build_pg
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -84,3 +86,29 @@ def test_an_engine_holding_its_lease_without_a_heartbeat_is_not_writing(
         state = health.engine_state(session, "north", now)
     assert not state.alive
     assert health.engine_trouble(state, db.path) == trouble
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_engine_whose_heartbeat_stopped_is_not_writing(
+    pg_server: PgServer,
+) -> None:
+    """A console cannot see into the server's disk: "engine not writing" (was "engine off")."""
+    db = build_pg(pg_server.url(pg_server.create_database()))
+    try:
+        with db.write() as session:
+            now = health.server_now(session)
+            assert now is not None
+            session.add(
+                EngineLease(
+                    gate="north",
+                    holder="gate-pc-2:4242:aaaa0001:",
+                    started_at=now - timedelta(minutes=5),
+                    heartbeat_at=now - timedelta(minutes=1),
+                )
+            )
+        with db.read() as session:
+            state = health.engine_state(session, "north", SYSTEM_CLOCK.now())
+        assert not state.alive and db.path is None
+        assert health.engine_trouble(state, db.path) == health.TROUBLE_NOT_WRITING
+    finally:
+        db.dispose()
