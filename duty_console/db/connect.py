@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -40,6 +41,8 @@ DISK_FULL, LOCKED, UNREACHABLE, OTHER = "disk_full", "locked", "unreachable", "o
 
 # Less free space than this beside a SQLite file that fails to write: the disk is full.
 DISK_NEARLY_FULL = 1 << 20
+# How long a write refused for a full disk is remembered (``Database.disk_full_seen``).
+DISK_FULL_REMEMBERED_S = 120.0
 
 
 def failure_kind(exc: BaseException, path: Path | None = None) -> str:
@@ -163,6 +166,9 @@ class Database:
             _install_sqlite_events(self.engine)
         self.read_engine = self.engine.execution_options(duty_readonly=True)
         self._keeper: sqlite3.Connection | None = None
+        # When (monotonic) a write through this Database was last refused for a full disk;
+        # None once a write succeeds again (see disk_full_seen).
+        self.disk_full_at: float | None = None
         if self.path is not None:
             self._keep_wal_open()
 
@@ -216,14 +222,26 @@ class Database:
         info = {KEY_INFO: self.audit_key}
         bind: Engine | Connection = self.engine if connection is None else connection
         with Session(bind, expire_on_commit=False, info=info) as session:
-            with session.begin():
-                yield session
-                if self.backend == "postgresql":
-                    # Consoles LISTEN on this channel; NOTIFY is delivered only if we commit.
-                    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+            try:
+                with session.begin():
+                    yield session
+                    if self.backend == "postgresql":
+                        # Consoles LISTEN on this channel; NOTIFY is delivered only if we commit.
+                        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+            except SQLAlchemyError as exc:
+                if failure_kind(exc, self.path) == DISK_FULL:
+                    self.disk_full_at = time.monotonic()
+                raise
+            self.disk_full_at = None
             head = session.info.get(HEAD_INFO)
             if head is not None and self.on_audit_head is not None:
                 self.on_audit_head(head)
+
+    def disk_full_seen(self) -> bool:
+        """Whether a write here was refused for a full disk lately, with none succeeding since.
+        The only way to know a PostgreSQL server's disk is full (a console cannot look at it)."""
+        at = self.disk_full_at
+        return at is not None and time.monotonic() - at < DISK_FULL_REMEMBERED_S
 
     def held_connection(self) -> HeldConnection:
         """A connection for one thread's many writes; see :class:`HeldConnection`."""

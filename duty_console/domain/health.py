@@ -121,11 +121,13 @@ def disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < DISK_NEARLY_FULL
 
 
-def engine_trouble(state: EngineState, db_path: Path | None) -> str:
+def engine_trouble(state: EngineState, db_path: Path | None, write_full: bool = False) -> str:
     """Why the gate's engine does not beat, where a console can know it; "" while it beats, or
     when it stopped (no lease: a clean stop releases it; its process gone on this PC).
 
-    - ``disk_full``: the disk holding the SQLite file is full. The engine can write neither its
+    - ``disk_full``: the disk holding the SQLite file is full, or (``write_full``) a write of
+      this console was refused for a full disk lately (PostgreSQL: the server's disk, which a
+      console cannot look at; ``Database.disk_full_seen``). The engine can write neither its
       readings (it holds them in memory, see ``ingest.MAX_PENDING``) nor its heartbeat, so it
       would look stopped. Looked at (one statvfs) once the heartbeat is ``QUIET_S`` old.
     - ``not_writing``: the lease is still held, by a live process on this PC or by another PC
@@ -135,7 +137,9 @@ def engine_trouble(state: EngineState, db_path: Path | None) -> str:
     """
     if not state.holder or state.heartbeat_age_s is None:
         return ""
-    if state.heartbeat_age_s >= QUIET_S and db_path is not None and disk_full(db_path):
+    if state.heartbeat_age_s >= QUIET_S and (
+        write_full or (db_path is not None and disk_full(db_path))
+    ):
         return TROUBLE_DISK_FULL
     if state.alive or holder_process(state.holder) is False:
         return ""

@@ -118,7 +118,7 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
-    trouble = health.engine_trouble(engine, rt.db.path)
+    trouble = health.engine_trouble(engine, rt.db.path, rt.db.disk_full_seen())
     return LiveState(
         latest,
         newest,

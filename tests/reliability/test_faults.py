@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from devices.transport import PortReader
 from duty_console.db.connect import Database
@@ -89,10 +91,11 @@ def test_an_engine_holding_its_lease_without_a_heartbeat_is_not_writing(
 
 
 @pytest.mark.postgres
-def test_on_postgresql_an_engine_whose_heartbeat_stopped_is_not_writing(
+def test_on_postgresql_an_engine_whose_heartbeat_stopped_is_not_writing_or_disk_full(
     pg_server: PgServer,
 ) -> None:
-    """A console cannot see into the server's disk: "engine not writing" (was "engine off")."""
+    """A console cannot see into the server's disk: "engine not writing" (was "engine off"),
+    or "disk full" once one of its own writes was refused for a full disk."""
     db = build_pg(pg_server.url(pg_server.create_database()))
     try:
         with db.write() as session:
@@ -110,5 +113,18 @@ def test_on_postgresql_an_engine_whose_heartbeat_stopped_is_not_writing(
             state = health.engine_state(session, "north", SYSTEM_CLOCK.now())
         assert not state.alive and db.path is None
         assert health.engine_trouble(state, db.path) == health.TROUBLE_NOT_WRITING
+        # This console's write refused for a full disk (the server's: SQLSTATE 53100) says more.
+        full_disk = (
+            "DO $$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; "
+            "END $$"
+        )
+        with pytest.raises(OperationalError), db.write() as session:
+            session.execute(text(full_disk))
+        assert db.disk_full_seen()
+        trouble = health.engine_trouble(state, db.path, db.disk_full_seen())
+        assert trouble == health.TROUBLE_DISK_FULL
+        with db.write() as session:  # a write goes through: there is room again
+            session.execute(text("SELECT 1"))
+        assert not db.disk_full_seen()
     finally:
         db.dispose()
