@@ -285,9 +285,12 @@ class DutyConsoleApp(App[int]):
                     if changed or woken or due or last is None:
                         state = read_live_state(self.rt, self.rules, self.clock.now(), cache)
                         last_read = time.monotonic()
-                        if changed or woken or failing or state != last:
-                            # After a failure everything is re-read: a reload may have failed too.
-                            self.post_message(LiveStateRead(state, changed or woken or failing))
+                        # The views re-read only for a write they show (it moved the mark), not
+                        # for an engine's heartbeat, which commits every second; after a failure
+                        # everything is re-read: a reload may have failed too.
+                        news = woken or last is None or state.mark != last.mark
+                        if news or failing or state != last:
+                            self.post_message(LiveStateRead(state, news or failing))
                         last, failing = state, False
                 except Exception as exc:
                     # Keep the console up through a network drop or a locked file; say so.

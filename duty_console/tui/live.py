@@ -54,6 +54,9 @@ class LiveState:
     supplies_low: int = 0
     # This gate's thermometers not checked against a reference for [calibration] every_days.
     uncalibrated: int = 0
+    # (audit head, newest entry id): moves with every write a view shows (each is audited, or
+    # is an entry), not with an engine's heartbeat or a device's health.
+    mark: tuple[int, int] = (0, 0)
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -112,7 +115,7 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
-    return LiveState(latest, newest, fevers, engine.alive, online, total, **slow)
+    return LiveState(latest, newest, fevers, engine.alive, online, total, **slow, mark=mark)
 
 
 def _read_slow(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:

@@ -40,10 +40,45 @@ def count(session: Session, gate: str, log_filter: LogFilter) -> int:
     return entries.count_entries(session, status=log_filter.status, gate=gate)
 
 
-def page(session: Session, gate: str, log_filter: LogFilter, number: int) -> list[EntryRow]:
+@dataclass(frozen=True)
+class Neighbour:
+    """A page's neighbour already read: the page just newer (``newer``) or just older; a step
+    from it is read by id (keyset), not by walking the offset from the newest entry."""
+
+    newer: bool
+    edge_id: int  # the neighbour's oldest row (newer) or its newest row (older)
+
+
+def page(
+    session: Session,
+    gate: str,
+    log_filter: LogFilter,
+    number: int,
+    neighbour: Neighbour | None = None,
+) -> list[EntryRow]:
+    """Page ``number`` of this gate's log (newest first), by offset, or by id from a neighbour."""
+    below = neighbour.edge_id if neighbour is not None and neighbour.newer else None
+    above = neighbour.edge_id if neighbour is not None and not neighbour.newer else None
     return entries.newest_entries(
-        session, number * PAGE_SIZE, PAGE_SIZE, status=log_filter.status, gate=gate
+        session,
+        number * PAGE_SIZE,
+        PAGE_SIZE,
+        status=log_filter.status,
+        gate=gate,
+        below_id=below,
+        above_id=above,
     )
+
+
+def neighbour_of(number: int, pages: dict[int, list[EntryRow]]) -> Neighbour | None:
+    """A neighbour of page ``number`` among pages read (a full newer page, or the older one)."""
+    newer = pages.get(number - 1)
+    if number > 0 and newer is not None and len(newer) == PAGE_SIZE:
+        return Neighbour(True, newer[-1].id)
+    older = pages.get(number + 1)
+    if older:
+        return Neighbour(False, older[0].id)
+    return None
 
 
 def search(

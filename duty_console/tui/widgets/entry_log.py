@@ -224,15 +224,23 @@ class EntryLog(ScrollView, can_focus=True):
                 self.post_message(self.Reloaded(epoch, request, len(scanned), {}, scanned))
                 return
             total = log_source.count(session, gate, log_filter)
-            read = {
-                number: log_source.page(session, gate, log_filter, number)
-                for number in pages
-                if number * PAGE_SIZE < total
-            }
+            read: dict[int, list[EntryRow]] = {}
+            for number in pages:  # ascending: the first by offset, the next from the one before
+                if number * PAGE_SIZE < total:
+                    neighbour = log_source.neighbour_of(number, read)
+                    read[number] = log_source.page(session, gate, log_filter, number, neighbour)
         self.post_message(self.Reloaded(epoch, request, total, read))
 
     @work(thread=True, exclusive=True, group="entry-log-pages", exit_on_error=False)
-    def _read_pages(self, epoch: int, log_filter: LogFilter, pages: list[int]) -> None:
+    def _read_pages(
+        self,
+        epoch: int,
+        log_filter: LogFilter,
+        pages: list[int],
+        near: dict[int, list[EntryRow]],
+    ) -> None:
+        """Read ``pages`` (ascending); ``near``: their neighbours already read, so that a step
+        (a page down, scrolling) is read by id from the page beside it, not by offset."""
         worker = get_current_worker()
         read: dict[int, list[EntryRow]] = {}
         try:
@@ -240,7 +248,10 @@ class EntryLog(ScrollView, can_focus=True):
                 for number in pages:
                     if worker.is_cancelled:
                         break
-                    read[number] = log_source.page(session, self._rt.gate, log_filter, number)
+                    neighbour = log_source.neighbour_of(number, near | read)
+                    read[number] = log_source.page(
+                        session, self._rt.gate, log_filter, number, neighbour
+                    )
         finally:
             # Pages not read are asked for again the next time they are drawn.
             self.post_message(self.PagesRead(epoch, read, pages))
@@ -318,7 +329,13 @@ class EntryLog(ScrollView, can_focus=True):
             return
         # The previous page read is cancelled; its pages are asked for again if still needed.
         self._loading = set(wanted)
-        self._read_pages(self._epoch, self._filter, wanted)
+        near = {
+            number: self._cache[number]
+            for page in wanted
+            for number in (page - 1, page + 1)
+            if number in self._cache
+        }
+        self._read_pages(self._epoch, self._filter, wanted, near)
 
     # -- geometry and rendering -----------------------------------------------------------
 
