@@ -427,6 +427,26 @@ def count_entries(session: Session, *, status: str | None = None, gate: str | No
     return int(session.exec(stmt).one())
 
 
+def count_and_newest(
+    session: Session,
+    *,
+    status: str | None = None,
+    gate: str | None = None,
+    above_id: int | None = None,
+) -> tuple[int, int]:
+    """(how many entries, the newest id among them; 0 when none), those after ``above_id`` only
+    when given: a range of the (gate, id) index instead of all of it."""
+    stmt = sa_select(func.count(), func.max(col(Entry.id))).select_from(Entry)
+    if status:
+        stmt = stmt.where(col(Entry.status) == status)
+    if gate:
+        stmt = stmt.where(col(Entry.gate) == gate)
+    if above_id is not None:
+        stmt = stmt.where(col(Entry.id) > above_id)
+    total, newest = session.execute(stmt).one()
+    return int(total), int(newest or 0)
+
+
 def newest_entries(
     session: Session,
     offset: int,

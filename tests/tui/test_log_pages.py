@@ -73,3 +73,38 @@ def test_a_step_reads_by_id_from_the_page_before(db: Database, clock: ManualCloc
         event.remove(db.engine, "before_cursor_execute", seen)
     # From the page before: the entries older than its last one (SQLite is sent OFFSET 0 always).
     assert len(sent) == 1 and "entry.id < ?" in sent[0]
+
+
+def test_a_reread_counts_only_the_new_entries_and_the_whole_log_again_each_minute(
+    db: Database, clock: ManualClock
+) -> None:
+    _fill(db, clock, 300)
+    fevers = LogFilter(status="fever")
+    with db.read() as session:
+        first = log_source.tally(session, "north", LogFilter(), None, now=0.0)
+        fever_first = log_source.tally(session, "north", fevers, None, now=0.0)
+    assert first.total == 200 and fever_first.total == 28
+    _fill(db, clock, 30)  # 20 more at the north gate, 3 of them fevers (ids after the first)
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.read() as session:
+            again = log_source.tally(session, "north", LogFilter(), first, now=10.0)
+            fever_again = log_source.tally(session, "north", fevers, fever_first, now=10.0)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert (again.total, fever_again.total) == (220, 31)
+    counts = [s for s in sent if "count(" in s]
+    assert len(counts) == 2 and all("entry.id > ?" in s for s in counts), "only the new counted"
+    # A purge of old entries is not seen by counting what is new, but within a minute it is.
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM entry WHERE id <= 30")
+    with db.read() as session:
+        soon = log_source.tally(session, "north", LogFilter(), again, now=20.0)
+        later = log_source.tally(session, "north", LogFilter(), soon, now=10.0 + 61)
+        assert later.total == log_source.count(session, "north", LogFilter())
+    assert soon.total == 220 and later.total == 200
