@@ -54,7 +54,7 @@ class LastReading(Static):
         self.remove_class(*self.STATUS_CLASSES)
         if row is None:
             self.add_class("-empty")
-            self.update(Text(_("No reading yet at this gate.")))
+            self.update(Text(_("No reading yet at this gate.")), layout=False)
             return
         unknown = text.is_unidentified(row) and row.status in ("normal", "recheck_normal")
         # Nobody identified is never the green "may enter".
@@ -88,4 +88,6 @@ class LastReading(Static):
         shown.append(text.clock_time(row.at, self._tz))
         device = " ".join(filter(None, (text.device_label(row.device), text.mode_label(row.mode))))
         shown.append("  " + device)
-        self.update(shown)
+        # Its height is fixed: no layout, which would repaint the whole screen (the log under it
+        # too) at every reading, over an SSH link.
+        self.update(shown, layout=False)

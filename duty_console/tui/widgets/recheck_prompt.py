@@ -130,5 +130,9 @@ class RecheckPrompt(Static):
             shown.append("\n" + _("and {count} more").format(count=len(rows) - fits))
         self.rendered_for_width = self.content_region.width
         if shown != self._shown:
+            # A layout (which repaints the screen, the log under it too) only when the number
+            # of lines changed, not at every countdown second.
+            lines = len(shown.plain.splitlines())
+            before = len(self._shown.plain.splitlines()) if self._shown is not None else -1
             self._shown = shown
-            self.update(shown)
+            self.update(shown, layout=lines != before)
