@@ -57,6 +57,8 @@ class LiveState:
     # (audit head, newest entry id): moves with every write a view shows (each is audited, or
     # is an entry), not with an engine's heartbeat or a device's health.
     mark: tuple[int, int] = (0, 0)
+    # The mark and how many devices are marked online (``read_quick``).
+    quick: tuple[int, int, int] = (0, 0, 0)
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -72,7 +74,7 @@ class LiveState:
 
 # What may change with time alone (a timer falling overdue, a shift ending, a step's alert, the
 # report's reminder) is re-read at least this often even when nothing was written.
-SLOW_EVERY_S = 10.0
+SLOW_EVERY_S = 30.0
 
 
 @dataclass
@@ -92,6 +94,22 @@ class LiveCache:
         self.mark = None
 
 
+def read_quick(rt: Runtime) -> tuple[int, int, int]:
+    """(audit head, newest entry id, devices marked online): three small reads that tell a
+    change a console shows (a write, a device unplugged) from an engine's heartbeat, before the
+    whole live state is read."""
+    with rt.db.read() as session:
+        return (*_mark(session), _online(session, rt.gate))
+
+
+def _mark(session: Session) -> tuple[int, int]:
+    return audit.head_id(session), entries.latest_id(session)
+
+
+def _online(session: Session, gate: str) -> int:
+    return sum(1 for device in health.devices(session, gate) if device.online)
+
+
 def read_live_state(
     rt: Runtime, rules: Rules, now: datetime, cache: LiveCache | None = None
 ) -> LiveState:
@@ -102,7 +120,8 @@ def read_live_state(
         fevers = tuple(entries.open_fevers(session))
         engine = health.engine_state(session, rt.gate, now)
         online, total = health.devices_online(session, rt.gate, engine.alive)
-        mark = (audit.head_id(session), latest)
+        mark = _mark(session)
+        quick = (*mark, _online(session, rt.gate))
         if (
             cache is None
             or cache.mark != mark
@@ -115,7 +134,9 @@ def read_live_state(
                 cache.reads += 1
         else:
             slow = cache.slow
-    return LiveState(latest, newest, fevers, engine.alive, online, total, **slow, mark=mark)
+    return LiveState(
+        latest, newest, fevers, engine.alive, online, total, **slow, mark=mark, quick=quick
+    )
 
 
 def _read_slow(rt: Runtime, session: Session, now: datetime) -> dict[str, Any]:

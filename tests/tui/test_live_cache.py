@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import select
+
+from duty_console.db.models import Device
 from duty_console.domain.clock import ManualClock
 from duty_console.domain.screening import Rules
 from duty_console.engine.lease import Lease
 from duty_console.runtime import Runtime
 from duty_console.tui.app import DutyConsoleApp
-from duty_console.tui.live import LiveCache, read_live_state
+from duty_console.tui.live import LiveCache, read_live_state, read_quick
 
 from .conftest import engine_reading, gate_ready, shows, until
 
@@ -54,3 +57,30 @@ async def test_an_engine_heartbeat_makes_no_view_read_again_but_a_reading_does(
         engine_reading(runtime.db, clock, person_id="S1001", temp_c=36.5)
         await until(pilot, lambda: app.data_generation > generation)
         await shows(pilot, "张*明")
+
+
+def test_the_quick_check_moves_with_a_device_unplugged_not_with_a_heartbeat(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    lease = Lease(runtime.db, runtime.gate, clock=clock)
+    lease.acquire()
+    with runtime.db.write() as session:
+        session.add(
+            Device(
+                name="ir-1",
+                gate=runtime.gate,
+                role="thermometer",
+                profile="x",
+                port="-",
+                online=True,
+            )
+        )
+    before = read_quick(runtime)
+    clock.advance(1)
+    lease.heartbeat()
+    assert read_quick(runtime) == before, "a heartbeat: nothing shown changes"
+    with runtime.db.write() as session:
+        device = session.exec(select(Device).where(Device.name == "ir-1")).one()
+        device.online = False
+    assert read_quick(runtime) != before, "an unplugged thermometer shows at once"
+    assert read_live_state(runtime, Rules(), clock.now()).quick == read_quick(runtime)
