@@ -427,6 +427,26 @@ def count_entries(session: Session, *, status: str | None = None, gate: str | No
     return int(session.exec(stmt).one())
 
 
+def count_and_newest(
+    session: Session,
+    *,
+    status: str | None = None,
+    gate: str | None = None,
+    above_id: int | None = None,
+) -> tuple[int, int]:
+    """(how many entries, the newest id among them; 0 when none), those after ``above_id`` only
+    when given: a range of the (gate, id) index instead of all of it."""
+    stmt = sa_select(func.count(), func.max(col(Entry.id))).select_from(Entry)
+    if status:
+        stmt = stmt.where(col(Entry.status) == status)
+    if gate:
+        stmt = stmt.where(col(Entry.gate) == gate)
+    if above_id is not None:
+        stmt = stmt.where(col(Entry.id) > above_id)
+    total, newest = session.execute(stmt).one()
+    return int(total), int(newest or 0)
+
+
 def newest_entries(
     session: Session,
     offset: int,
@@ -435,12 +455,19 @@ def newest_entries(
     status: str | None = None,
     gate: str | None = None,
     person_ids: Collection[str] | None = None,
+    below_id: int | None = None,
+    above_id: int | None = None,
 ) -> list[EntryRow]:
     """A page of the log, newest first (offset 0 is the newest): what a virtual list shows.
 
     The offset is walked on the (gate, status, id) index alone, then only the page's rows are
     joined to the roster: a page deep in a million entries stays a fraction of a second.
     ``person_ids`` keeps only those people's entries (a search), on the (person_id, at) index.
+
+    A step from a page already read needs no walk at all (keyset): ``below_id`` reads the
+    ``limit`` entries just older than that id, ``above_id`` the ``limit`` just newer (the offset
+    is then ignored). Walking 2.5 million index entries to the middle of a 5-million log took
+    ~160 ms; a step from its neighbour is a seek.
     """
     ids = sa_select(col(Entry.id))
     if status:
@@ -449,7 +476,13 @@ def newest_entries(
         ids = ids.where(col(Entry.gate) == gate)
     if person_ids is not None:
         ids = ids.where(col(Entry.person_id).in_(list(person_ids)))
-    page = ids.order_by(col(Entry.id).desc()).offset(offset).limit(limit).subquery()
+    if below_id is not None:
+        ids = ids.where(col(Entry.id) < below_id).order_by(col(Entry.id).desc())
+    elif above_id is not None:
+        ids = ids.where(col(Entry.id) > above_id).order_by(col(Entry.id).asc())
+    else:
+        ids = ids.order_by(col(Entry.id).desc()).offset(offset)
+    page = ids.limit(limit).subquery()
     stmt = (
         _rows_query().where(col(Entry.id).in_(sa_select(page.c.id))).order_by(col(Entry.id).desc())
     )

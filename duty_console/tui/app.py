@@ -41,7 +41,7 @@ from duty_console.tui import keys
 from duty_console.tui.actions import ActionScreen
 from duty_console.tui.context import ConsoleContext
 from duty_console.tui.keys import bound_key, translate_bindings
-from duty_console.tui.live import LiveCache, LiveState, read_live_state
+from duty_console.tui.live import LiveCache, LiveState, read_live_state, read_quick
 from duty_console.tui.screens.checks import ChecksScreen
 from duty_console.tui.screens.gate import GateScreen
 from duty_console.tui.screens.help import HelpScreen, Section
@@ -80,7 +80,7 @@ OVERDUE_BELL_S = 180.0
 
 # Health (engine heartbeat, devices) is re-read this often even when nothing was committed:
 # a dead engine writes nothing.
-HEALTH_EVERY_S = 2.0
+HEALTH_EVERY_S = 5.0
 # After a failed read, wait this long before trying again.
 RETRY_AFTER_S = 2.0
 # How often the SSH watchdog checks that the terminal is still there.
@@ -282,12 +282,19 @@ class DutyConsoleApp(App[int]):
                     if woken:
                         cache.forget()
                     due = time.monotonic() - last_read >= HEALTH_EVERY_S
+                    if changed and not (woken or due or failing) and last is not None:
+                        # An engine's heartbeat commits every second and changes nothing shown
+                        # (the engine's age is re-read every HEALTH_EVERY_S).
+                        changed = read_quick(self.rt) != last.quick
                     if changed or woken or due or last is None:
                         state = read_live_state(self.rt, self.rules, self.clock.now(), cache)
                         last_read = time.monotonic()
-                        if changed or woken or failing or state != last:
-                            # After a failure everything is re-read: a reload may have failed too.
-                            self.post_message(LiveStateRead(state, changed or woken or failing))
+                        # The views re-read only for a write they show (it moved the mark), not
+                        # for an engine's heartbeat, which commits every second; after a failure
+                        # everything is re-read: a reload may have failed too.
+                        news = woken or last is None or state.mark != last.mark
+                        if news or failing or state != last:
+                            self.post_message(LiveStateRead(state, news or failing))
                         last, failing = state, False
                 except Exception as exc:
                     # Keep the console up through a network drop or a locked file; say so.

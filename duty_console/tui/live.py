@@ -58,6 +58,11 @@ class LiveState:
     supplies_low: int = 0
     # This gate's thermometers not checked against a reference for [calibration] every_days.
     uncalibrated: int = 0
+    # (audit head, newest entry id): moves with every write a view shows (each is audited, or
+    # is an entry), not with an engine's heartbeat or a device's health.
+    mark: tuple[int, int] = (0, 0)
+    # The mark and how many devices are marked online (``read_quick``).
+    quick: tuple[int, int, int] = (0, 0, 0)
 
     def is_new_fever(self, since_id: int) -> bool:
         """Did an entry after ``since_id`` bring a new or confirmed fever (what rings)?"""
@@ -73,7 +78,7 @@ class LiveState:
 
 # What may change with time alone (a timer falling overdue, a shift ending, a step's alert, the
 # report's reminder) is re-read at least this often even when nothing was written.
-SLOW_EVERY_S = 10.0
+SLOW_EVERY_S = 30.0
 
 
 @dataclass
@@ -93,6 +98,22 @@ class LiveCache:
         self.mark = None
 
 
+def read_quick(rt: Runtime) -> tuple[int, int, int]:
+    """(audit head, newest entry id, devices marked online): three small reads that tell a
+    change a console shows (a write, a device unplugged) from an engine's heartbeat, before the
+    whole live state is read."""
+    with rt.db.read() as session:
+        return (*_mark(session), _online(session, rt.gate))
+
+
+def _mark(session: Session) -> tuple[int, int]:
+    return audit.head_id(session), entries.latest_id(session)
+
+
+def _online(session: Session, gate: str) -> int:
+    return sum(1 for device in health.devices(session, gate) if device.online)
+
+
 def read_live_state(
     rt: Runtime, rules: Rules, now: datetime, cache: LiveCache | None = None
 ) -> LiveState:
@@ -105,7 +126,8 @@ def read_live_state(
         found = health.devices(session, rt.gate)
         online, total = health.devices_online(session, rt.gate, engine.alive, found)
         lost = health.readings_lost(found, now)
-        mark = (audit.head_id(session), latest)
+        mark = _mark(session)
+        quick = (*mark, sum(1 for device in found if device.online))
         if (
             cache is None
             or cache.mark != mark
@@ -129,6 +151,8 @@ def read_live_state(
         trouble,
         lost,
         **slow,
+        mark=mark,
+        quick=quick,
     )
 
 

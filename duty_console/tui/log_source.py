@@ -8,6 +8,7 @@ entries are read over the whole history on the log's indexes (the newest ``FOUND
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,14 +37,86 @@ class LogFilter:
         return bool(self.status or self.text)
 
 
+# The whole log is counted again this often; between, a re-read counts only the entries after
+# the newest one counted. (A purge of old entries, or on PostgreSQL an entry committed after a
+# newer one, shows within this time.)
+RECOUNT_S = 60.0
+
+
 def count(session: Session, gate: str, log_filter: LogFilter) -> int:
     return entries.count_entries(session, status=log_filter.status, gate=gate)
 
 
-def page(session: Session, gate: str, log_filter: LogFilter, number: int) -> list[EntryRow]:
-    return entries.newest_entries(
-        session, number * PAGE_SIZE, PAGE_SIZE, status=log_filter.status, gate=gate
+@dataclass(frozen=True)
+class Tally:
+    """How many entries the log holds under a filter, and the newest id counted."""
+
+    log_filter: LogFilter
+    total: int
+    newest_id: int
+    counted_at: float  # time.monotonic() of the last whole count
+
+
+def tally(
+    session: Session,
+    gate: str,
+    log_filter: LogFilter,
+    before: Tally | None,
+    now: float | None = None,
+) -> Tally:
+    """The log's count at a re-read: only the new entries counted when ``before`` (the last
+    tally, same filter, a whole count less than ``RECOUNT_S`` old) allows. Counting 2.5 million
+    entries of a gate at every re-read took about as long as the page itself."""
+    now = time.monotonic() if now is None else now
+    status = log_filter.status
+    if before is None or before.log_filter != log_filter or now - before.counted_at >= RECOUNT_S:
+        total, newest = entries.count_and_newest(session, status=status, gate=gate)
+        return Tally(log_filter, total, newest, now)
+    added, newest = entries.count_and_newest(
+        session, status=status, gate=gate, above_id=before.newest_id
     )
+    return Tally(log_filter, before.total + added, max(newest, before.newest_id), before.counted_at)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A page's neighbour already read: the page just newer (``newer``) or just older; a step
+    from it is read by id (keyset), not by walking the offset from the newest entry."""
+
+    newer: bool
+    edge_id: int  # the neighbour's oldest row (newer) or its newest row (older)
+
+
+def page(
+    session: Session,
+    gate: str,
+    log_filter: LogFilter,
+    number: int,
+    neighbour: Neighbour | None = None,
+) -> list[EntryRow]:
+    """Page ``number`` of this gate's log (newest first), by offset, or by id from a neighbour."""
+    below = neighbour.edge_id if neighbour is not None and neighbour.newer else None
+    above = neighbour.edge_id if neighbour is not None and not neighbour.newer else None
+    return entries.newest_entries(
+        session,
+        number * PAGE_SIZE,
+        PAGE_SIZE,
+        status=log_filter.status,
+        gate=gate,
+        below_id=below,
+        above_id=above,
+    )
+
+
+def neighbour_of(number: int, pages: dict[int, list[EntryRow]]) -> Neighbour | None:
+    """A neighbour of page ``number`` among pages read (a full newer page, or the older one)."""
+    newer = pages.get(number - 1)
+    if number > 0 and newer is not None and len(newer) == PAGE_SIZE:
+        return Neighbour(True, newer[-1].id)
+    older = pages.get(number + 1)
+    if older:
+        return Neighbour(False, older[0].id)
+    return None
 
 
 def search(

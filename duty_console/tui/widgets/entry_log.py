@@ -104,6 +104,7 @@ class EntryLog(ScrollView, can_focus=True):
             count: int,
             pages: dict[int, list[EntryRow]],
             scanned: list[EntryRow] | None = None,
+            tally: log_source.Tally | None = None,
         ) -> None:
             super().__init__()
             self.epoch = epoch
@@ -111,6 +112,7 @@ class EntryLog(ScrollView, can_focus=True):
             self.count = count
             self.pages = pages
             self.scanned = scanned
+            self.tally = tally
 
     class PagesRead(Message):
         """Pages the screen asked for while scrolling; ``unread``: asked for, not read."""
@@ -147,6 +149,7 @@ class EntryLog(ScrollView, can_focus=True):
         self._today = today.astimezone(tz).date()
         self._filter = LogFilter()
         self._count = 0
+        self._tally: log_source.Tally | None = None
         self._cache: LRUCache[int, list[EntryRow]] = LRUCache(CACHED_PAGES)
         self._scanned: list[EntryRow] | None = None
         self._epoch = 0
@@ -208,14 +211,21 @@ class EntryLog(ScrollView, can_focus=True):
         first = int(self.scroll_offset.y) // PAGE_SIZE
         last = (int(self.scroll_offset.y) + max(self.size.height, 1)) // PAGE_SIZE
         pages = set(range(first, last + 1)) | {self.cursor // PAGE_SIZE}
-        self._read_all(self._epoch, request, self._filter, sorted(pages))
+        self._read_all(self._epoch, request, self._filter, sorted(pages), self._tally)
 
     # -- reading, in worker threads -------------------------------------------------------
 
     # A failed read is not fatal: the header says the database is unreachable, and the app's
     # feed triggers a reload when it answers again.
     @work(thread=True, exclusive=True, group="entry-log-reload", exit_on_error=False)
-    def _read_all(self, epoch: int, request: int, log_filter: LogFilter, pages: list[int]) -> None:
+    def _read_all(
+        self,
+        epoch: int,
+        request: int,
+        log_filter: LogFilter,
+        pages: list[int],
+        before: log_source.Tally | None,
+    ) -> None:
         gate = self._rt.gate
         with self._rt.db.read() as session:
             if log_filter.text:
@@ -223,16 +233,25 @@ class EntryLog(ScrollView, can_focus=True):
                 scanned = log_source.search(session, gate, log_filter, lambda: worker.is_cancelled)
                 self.post_message(self.Reloaded(epoch, request, len(scanned), {}, scanned))
                 return
-            total = log_source.count(session, gate, log_filter)
-            read = {
-                number: log_source.page(session, gate, log_filter, number)
-                for number in pages
-                if number * PAGE_SIZE < total
-            }
-        self.post_message(self.Reloaded(epoch, request, total, read))
+            counted = log_source.tally(session, gate, log_filter, before)
+            total = counted.total
+            read: dict[int, list[EntryRow]] = {}
+            for number in pages:  # ascending: the first by offset, the next from the one before
+                if number * PAGE_SIZE < total:
+                    neighbour = log_source.neighbour_of(number, read)
+                    read[number] = log_source.page(session, gate, log_filter, number, neighbour)
+        self.post_message(self.Reloaded(epoch, request, total, read, tally=counted))
 
     @work(thread=True, exclusive=True, group="entry-log-pages", exit_on_error=False)
-    def _read_pages(self, epoch: int, log_filter: LogFilter, pages: list[int]) -> None:
+    def _read_pages(
+        self,
+        epoch: int,
+        log_filter: LogFilter,
+        pages: list[int],
+        near: dict[int, list[EntryRow]],
+    ) -> None:
+        """Read ``pages`` (ascending); ``near``: their neighbours already read, so that a step
+        (a page down, scrolling) is read by id from the page beside it, not by offset."""
         worker = get_current_worker()
         read: dict[int, list[EntryRow]] = {}
         try:
@@ -240,7 +259,10 @@ class EntryLog(ScrollView, can_focus=True):
                 for number in pages:
                     if worker.is_cancelled:
                         break
-                    read[number] = log_source.page(session, self._rt.gate, log_filter, number)
+                    neighbour = log_source.neighbour_of(number, near | read)
+                    read[number] = log_source.page(
+                        session, self._rt.gate, log_filter, number, neighbour
+                    )
         finally:
             # Pages not read are asked for again the next time they are drawn.
             self.post_message(self.PagesRead(epoch, read, pages))
@@ -270,6 +292,7 @@ class EntryLog(ScrollView, can_focus=True):
             and all(self._cache.get(page) == rows for page, rows in message.pages.items())
         )
         added = message.count - self._count if self._loaded_once else 0
+        self._tally = message.tally
         self._epoch += 1
         self._cache.clear()
         self._loading.clear()
@@ -318,7 +341,13 @@ class EntryLog(ScrollView, can_focus=True):
             return
         # The previous page read is cancelled; its pages are asked for again if still needed.
         self._loading = set(wanted)
-        self._read_pages(self._epoch, self._filter, wanted)
+        near = {
+            number: self._cache[number]
+            for page in wanted
+            for number in (page - 1, page + 1)
+            if number in self._cache
+        }
+        self._read_pages(self._epoch, self._filter, wanted, near)
 
     # -- geometry and rendering -----------------------------------------------------------
 

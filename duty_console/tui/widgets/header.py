@@ -176,7 +176,7 @@ class ConsoleHeader(Horizontal):
         """Thermometers not checked against a reference for [calibration] every_days."""
         count = live.uncalibrated if live is not None else 0
         label = self.query_one("#uncalibrated", Label)
-        label.update(_("calibrate {count}").format(count=count) if count else "")
+        self._put(label, _("calibrate {count}").format(count=count) if count else "")
         label.tooltip = (
             _("Thermometers not checked against a reference lately: duty-console device calibrate")
             if count
@@ -225,6 +225,6 @@ class ConsoleHeader(Horizontal):
 
     def _show_database(self, problem: str) -> None:
         label = self.query_one("#database", Label)
-        label.update(_("database unreachable") if problem else "")
+        self._put(label, _("database unreachable") if problem else "")
         label.set_class(bool(problem), "-bad")
         label.display = bool(problem)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from rich.text import Text
+from textual.containers import Vertical
+from textual.geometry import Size
 from textual.widgets import Static
 
 from duty_console.domain.entries import EntryRow, recheck_due, rest_until
@@ -27,8 +29,13 @@ def most_urgent(rows: tuple[EntryRow, ...], now: datetime, rules: Rules) -> Entr
     return min(rows, key=lambda row: (now < rest_until(row, rules), row.at))
 
 
-class RecheckPrompt(Static):
-    """Hidden while no fever is open. The countdowns read the injected clock."""
+class RecheckPrompt(Vertical):
+    """Hidden while no fever is open. The countdowns read the injected clock.
+
+    One widget a line, each redrawn only when its text changed: a countdown's second changes
+    one line, not the panel (two fevers half a second apart redrew all of it twice a second
+    over an SSH link).
+    """
 
     DEFAULT_CSS = """
     RecheckPrompt {
@@ -39,17 +46,19 @@ class RecheckPrompt(Static):
         display: none;
         &.-pending { display: block; }
         &.-overdue { background: $error; color: $text; }
+        & > Static { height: 1; }
     }
     """
 
     def __init__(self, tz: tzinfo, rules: Rules, gate: str, *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self._tz = tz
         self._rules = rules
         self._gate = gate
         self._fevers: tuple[EntryRow, ...] = ()
         self._key = "r"
         self._shown: Text | None = None
+        self._lines: list[Text] = []
         self._now: datetime | None = None
         # The width the fevers were last laid out for (0: not yet).
         self.rendered_for_width = 0
@@ -131,4 +140,28 @@ class RecheckPrompt(Static):
         self.rendered_for_width = self.content_region.width
         if shown != self._shown:
             self._shown = shown
-            self.update(shown)
+            self._put(list(shown.split("\n")))
+
+    def _put(self, lines: list[Text]) -> None:
+        """Redraw the lines that changed; add or remove lines, or change one's height (a long
+        one wraps in the narrow side panel), a layout, only when that changed."""
+        widgets = list(self.query_children(Static))
+        if len(widgets) > len(lines):
+            for extra in widgets[len(lines) :]:
+                extra.remove()
+            widgets = widgets[: len(lines)]
+        added = [Static(markup=False) for _ in lines[len(widgets) :]]
+        if added:
+            self.mount(*added)
+        width = self.content_region.width
+        for i, widget in enumerate([*widgets, *added]):
+            if i < len(self._lines) and i < len(widgets) and lines[i] == self._lines[i]:
+                continue
+            widget.update(lines[i], layout=False)
+            height = 1
+            if width:
+                room = Size(width, self.screen.size.height if self.is_attached else 1)
+                height = widget.get_content_height(room, room, width)
+            if widget.styles.height is None or widget.styles.height.value != height:
+                widget.styles.height = height
+        self._lines = lines
