@@ -8,7 +8,6 @@ is a measurement (a hand-held gun sends one frame per trigger pull).
 
 from __future__ import annotations
 
-import statistics
 from typing import Protocol as TypingProtocol
 
 from devices.frames import Measurement, Reading, SensorError
@@ -26,7 +25,11 @@ class Trigger(TypingProtocol):
 
 
 def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 2)
+    """``statistics.median`` rounded to 0.01, for the few readings of one person."""
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    middle = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    return round(middle, 2)
 
 
 class PresenceTrigger:
@@ -88,9 +91,14 @@ class PresenceTrigger:
             return out
         run = self._run
         run.append(r)
-        if self._steady and max(self._high, temp) - min(self._low, temp) <= self._tolerance:
+        low, high = self._low, self._high
+        if temp < low:
+            low = temp
+        elif temp > high:
+            high = temp
+        if self._steady and high - low <= self._tolerance:
             self._steady += 1
-            self._low, self._high = min(self._low, temp), max(self._high, temp)
+            self._low, self._high = low, high
         else:
             self._restart_steady(temp)
         if self._steady >= self.stable_frames:
