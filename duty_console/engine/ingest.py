@@ -6,10 +6,10 @@ pairing queue, and each measurement takes the first waiting card (DESIGN §3.6).
 Phase 2 (one write transaction per group: ≤ 5,000 events, ≤ 50 ms, or what came before the
 queue stayed idle for 3 ms): cards are resolved to people, measurements are screened by the one
 path of ``domain.screening``/``domain.intake`` (valid range, fever line, rest, recheck, open
-incident), rows are inserted in bulk, the few that bring something about (a recheck, a confirmed fever, a step of an
-open incident) go through ``intake.after_insert``, device health is written and one audit record
-covers the group. A failed commit keeps the group's work and retries it: nothing
-read is dropped, and nothing is counted twice.
+incident), rows are inserted in bulk, the few that bring something about (a recheck, a
+confirmed fever, a step of an open incident) go through ``intake.after_insert``, device health
+is written and one audit record covers the group. A failed commit keeps the group's work and
+retries it: nothing read is dropped, and nothing is counted twice.
 """
 
 from __future__ import annotations
