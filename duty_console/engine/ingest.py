@@ -302,7 +302,8 @@ class Writer(threading.Thread):
         """Phase 1 for the frames of one read (one device's, handed over at once): its
         readings go straight to the device's trigger and are counted once for the lot; any
         other event (a bad frame, another device's) goes the way of :meth:`_read_event`."""
-        state = self.devices.get(getattr(frames[0], "device", ""))
+        device = getattr(frames[0], "device", None) if frames else None
+        state = self.devices.get(device) if type(device) is str else None
         trigger = None if state is None else state.trigger
         if state is None or trigger is None:
             for event in frames:
@@ -328,8 +329,11 @@ class Writer(threading.Thread):
             state.frames_ok += count
             state.last_frame_at = newest.at
             state.dirty = True
-            if newest.mono > self._seen_mono:
-                self._seen_mono = newest.mono
+            try:
+                if newest.mono > self._seen_mono:
+                    self._seen_mono = newest.mono
+            except Exception as exc:
+                self._unreadable(newest, exc)
 
     def _collect(self) -> tuple[list[Any], bool]:
         """The next group: queue items (a read's frames as one list, or one event), and
