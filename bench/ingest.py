@@ -40,6 +40,8 @@ PERSON_EVERY = 20  # presence: 10 frames of the empty scene, then 10 of a person
 LINE_RATE = 20_480
 # Set by --profile: serve runs under py-spy, its collapsed stacks written here (-frame.txt, …).
 PROFILE_TO = ""  # 16 ports x 115200 baud / (9 bytes x 10 bits)
+# Set by --gil: only the samples of the thread holding the GIL (the one core Python has).
+PROFILE_GIL = False
 
 
 def gy_frame(temp_c: float, ambient_c: float = 24.5) -> bytes:
@@ -242,6 +244,7 @@ def run_once(
                     "-r",
                     "200",
                     "--threads",
+                    *(["--gil"] if PROFILE_GIL else []),
                     "-f",
                     "raw",
                     "-o",
@@ -327,14 +330,18 @@ def main() -> None:
     parser.add_argument("--trigger", choices=("frame", "presence"))
     parser.add_argument("--ports", type=int, default=16)
     parser.add_argument("--profile", help="run serve under py-spy; stacks to PREFIX-<trigger>.txt")
+    parser.add_argument(
+        "--gil", action="store_true", help="with --profile: only samples holding the GIL"
+    )
     parser.add_argument("--raw-worker", nargs="+")
     args = parser.parse_args()
     if args.raw_worker:
         db, trigger, *ports = args.raw_worker
         raw_worker(db, trigger, ports)
         return
-    global PROFILE_TO
+    global PROFILE_TO, PROFILE_GIL
     PROFILE_TO = args.profile or ""
+    PROFILE_GIL = args.gil
     results = Results()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         triggers = (args.trigger,) if args.trigger else ("frame", "presence")

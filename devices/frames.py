@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 MODES = ("body", "surface", "unknown")
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One temperature frame. ``temp_c is None`` (with ``error`` set) is a sensor error."""
+class Reading(NamedTuple):
+    """One temperature frame. ``temp_c is None`` (with ``error`` set) is a sensor error.
+
+    A named tuple, not a frozen dataclass: a streaming sensor makes one per frame, and a
+    frozen dataclass costs three times as much to make (every field set through
+    ``object.__setattr__``). As immutable, compared and hashed by value the same way.
+    """
 
     device: str
     at: datetime
@@ -57,9 +62,9 @@ class DeviceStatus:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """One person's temperature, made from one or more readings by a trigger."""
+class Measurement(NamedTuple):
+    """One person's temperature, made from one or more readings by a trigger (a named tuple,
+    like :class:`Reading`: the frame trigger makes one per frame)."""
 
     device: str
     at: datetime

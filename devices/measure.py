@@ -8,7 +8,6 @@ is a measurement (a hand-held gun sends one frame per trigger pull).
 
 from __future__ import annotations
 
-import statistics
 from typing import Protocol as TypingProtocol
 
 from devices.frames import Measurement, Reading, SensorError
@@ -26,7 +25,11 @@ class Trigger(TypingProtocol):
 
 
 def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 2)
+    """``statistics.median`` rounded to 0.01, for the few readings of one person."""
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    middle = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    return round(middle, 2)
 
 
 class PresenceTrigger:
@@ -53,8 +56,13 @@ class PresenceTrigger:
         self.presence_c = presence_c
         self.stable_frames = stable_frames
         self.tolerance_c = tolerance_c
+        self._tolerance = tolerance_c + 1e-9
         self.max_gap_s = max_gap_s
         self._run: list[Reading] = []
+        # The longest stretch at the end of the run within the tolerance: its length and its
+        # lowest and highest temperature, kept as readings come (no window sliced per frame).
+        self._steady = 0
+        self._low = self._high = 0.0
         self._measured = False  # this run's measurement is already out
         self._last_mono: float | None = None
 
@@ -64,27 +72,54 @@ class PresenceTrigger:
         return self._last_mono is not None
 
     def feed(self, r: Reading) -> list[Measurement | SensorError]:
-        if r.temp_c is None:
+        temp = r.temp_c
+        if temp is None:
             return [SensorError(self.device, r.at, r.error or "sensor error")]
         out: list[Measurement | SensorError] = []
-        out.extend(self.flush(r.mono))
-        if r.temp_c < self.presence_c:
+        last = self._last_mono
+        if last is not None and r.mono - last >= self.max_gap_s:
+            out.extend(self.flush(r.mono))
+        if temp < self.presence_c:
+            # The empty scene: it ends a run (measured already, or measured now).
             if self._run and not self._measured:
                 out.append(self._measure(self._run))
-            self._reset()
+            if self._last_mono is not None:
+                self._reset()
             return out
         self._last_mono = r.mono
         if self._measured:
             return out
-        self._run.append(r)
-        window = self._run[-self.stable_frames :]
-        if len(window) == self.stable_frames:
-            temps = [w.temp_c for w in window if w.temp_c is not None]
-            if max(temps) - min(temps) <= self.tolerance_c + 1e-9:
-                out.append(self._measure(window))
-                self._measured = True
-                self._run = []
+        run = self._run
+        run.append(r)
+        low, high = self._low, self._high
+        if temp < low:
+            low = temp
+        elif temp > high:
+            high = temp
+        if self._steady and high - low <= self._tolerance:
+            self._steady += 1
+            self._low, self._high = low, high
+        else:
+            self._restart_steady(temp)
+        if self._steady >= self.stable_frames:
+            out.append(self._measure(run[-self.stable_frames :]))
+            self._measured = True
+            self._run = []
         return out
+
+    def _restart_steady(self, temp: float) -> None:
+        """The stretch within the tolerance ending at the newest reading, ``temp``: walked back
+        over at most ``stable_frames`` readings (the one before was shorter than that)."""
+        run = self._run
+        low = high = temp
+        steady = 1
+        for i in range(len(run) - 2, max(-1, len(run) - 1 - self.stable_frames), -1):
+            t = run[i].temp_c
+            if t is None or max(high, t) - min(low, t) > self._tolerance:
+                break
+            low, high = min(low, t), max(high, t)
+            steady += 1
+        self._steady, self._low, self._high = steady, low, high
 
     def flush(self, now_mono: float) -> list[Measurement]:
         if self._last_mono is None or now_mono - self._last_mono < self.max_gap_s:
@@ -95,6 +130,7 @@ class PresenceTrigger:
 
     def _reset(self) -> None:
         self._run = []
+        self._steady = 0
         self._measured = False
         self._last_mono = None
 

@@ -32,6 +32,8 @@ class Protocol(abc.ABC):
     def __init__(self, device: str, options: Mapping[str, Any]) -> None:
         self.device = device
         self.options: dict[str, Any] = dict(options)
+        mode = str(self.options.get("mode", "body"))
+        self._mode = mode if mode in MODES else "unknown"
 
     @abc.abstractmethod
     def feed(self, data: bytes, mono: float, at: datetime) -> list[Frame]:
@@ -44,8 +46,7 @@ class Protocol(abc.ABC):
     @property
     def mode(self) -> str:
         """The measuring mode the device is set to (``body`` unless the options say otherwise)."""
-        mode = str(self.options.get("mode", "body"))
-        return mode if mode in MODES else "unknown"
+        return self._mode
 
     def _bad(self, raw: bytes | bytearray, reason: str, at: datetime) -> BadFrame:
         return BadFrame(self.device, at, bytes(raw[:RAW_KEEP]), reason)
@@ -64,11 +65,18 @@ class BinaryProtocol(Protocol):
     """
 
     sync: bytes  # the bytes every frame starts with
+    # The length of every frame, when it never depends on the frame's content (0: it does).
+    # Such frames that follow one another are taken straight off the buffer (see feed).
+    fixed_length: ClassVar[int] = 0
 
     def __init__(self, device: str, options: Mapping[str, Any]) -> None:
         super().__init__(device, options)
         self._buf = bytearray()
         self._covered = 0  # bytes at the start of the buffer already reported in a BadFrame
+        # The fast path of feed: fixed-length frames, and nothing to skip silently between them.
+        self._aligned = (
+            self.fixed_length > 0 and type(self).skip_silently is BinaryProtocol.skip_silently
+        )
 
     @abc.abstractmethod
     def frame_length(self, buf: bytearray, start: int) -> int | None:
@@ -83,14 +91,49 @@ class BinaryProtocol(Protocol):
         """Bytes at ``start`` that are expected and not garbage (e.g. our own request echoed)."""
         return 0
 
+    def _take_aligned(self, buf: bytearray, out: list[Frame], mono: float, at: datetime) -> int:
+        """The fast path: whole, valid fixed-length frames one after another from the start of
+        ``buf`` (what a healthy device sends), decoded without the resynchronising scan.
+        Returns where the first thing that is not such a frame starts; the scan goes on there
+        (and decodes a corrupt frame again, to report it)."""
+        length = self.fixed_length
+        sync = self.sync
+        decode = self.decode
+        n = len(buf)
+        pos = 0
+        while n - pos >= length and buf.startswith(sync, pos):
+            try:
+                frames = decode(bytes(buf[pos : pos + length]), mono, at)
+            except FrameError:
+                break
+            out += frames
+            pos += length
+        return pos
+
     def feed(self, data: bytes, mono: float, at: datetime) -> list[Frame]:
         buf = self._buf
         buf += data
         out: list[Frame] = []
+        if not self._aligned:
+            return self._scan(buf, 0, out, mono, at)
+        pos = self._take_aligned(buf, out, mono, at)
+        rest = len(buf) - pos
+        if rest < self.fixed_length and buf.startswith(self.sync[:rest], pos):
+            # Whole frames, then at most the start of the next one: nothing to scan.
+            del buf[:pos]
+            self._covered = max(0, self._covered - pos)
+            return out
+        return self._scan(buf, pos, out, mono, at)
+
+    def _scan(
+        self, buf: bytearray, pos: int, out: list[Frame], mono: float, at: datetime
+    ) -> list[Frame]:
+        """Frames from ``buf[pos:]`` found by looking for the sync bytes, resynchronising after
+        garbage and corrupt frames (reported as BadFrames); the rest kept for the next read."""
         garbage = bytearray()
         garbage_count = 0
-        covered = self._covered
-        pos = 0
+        # Good frames the fast path took before ``pos`` are not garbage either.
+        covered = max(self._covered, pos)
         n = len(buf)
         first = self.sync[:1]
 

@@ -17,6 +17,7 @@ class Idc50(BinaryProtocol):
     role = "thermometer"
     name = "idc50"
     sync = b"\xaa\x55\x06"
+    fixed_length = FRAME_LEN
 
     def frame_length(self, buf: bytearray, start: int) -> int | None:
         return FRAME_LEN
@@ -28,4 +29,4 @@ class Idc50(BinaryProtocol):
         if frame[4] > 9:
             raise FrameError(f"tenths out of range: {frame[4]}")
         temp = round(frame[3] + frame[4] / 10, 1)
-        return [Reading(self.device, at, mono, temp, self.mode, None, frame)]
+        return [Reading(self.device, at, mono, temp, self._mode, None, frame)]

@@ -26,6 +26,7 @@ class Rdm6300(BinaryProtocol):
     role = "id-reader"
     name = "rdm6300"
     sync = bytes([STX])
+    fixed_length = FRAME_LEN
 
     def __init__(self, device: str, options: Mapping[str, Any]) -> None:
         super().__init__(device, options)

@@ -3,13 +3,13 @@
 Phase 1 (no database): each event is counted for device health; readings go through the
 device's trigger (presence or frame) to become measurements; card reads wait in the gate's
 pairing queue, and each measurement takes the first waiting card (DESIGN §3.6).
-Phase 2 (one write transaction per group of ≤ 500 events or ≤ 50 ms): cards are resolved to
-people, measurements are screened by the one path of ``domain.screening``/``domain.intake``
-(valid range, fever line, rest, recheck, open incident), rows are inserted with Core
-``executemany``, the few that bring something about (a recheck, a confirmed fever, a step of an
-open incident) go through ``intake.after_insert``, device health is written and one audit record
-covers the group. A failed commit keeps the group's work and retries it: nothing
-read is dropped, and nothing is counted twice.
+Phase 2 (one write transaction per group: ≤ 5,000 events, ≤ 50 ms, or what came before the
+queue stayed idle for 3 ms): cards are resolved to people, measurements are screened by the one
+path of ``domain.screening``/``domain.intake`` (valid range, fever line, rest, recheck, open
+incident), rows are inserted in bulk, the few that bring something about (a recheck, a
+confirmed fever, a step of an open incident) go through ``intake.after_insert``, device health
+is written and one audit record covers the group. A failed commit keeps the group's work and
+retries it: nothing read is dropped, and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -55,9 +55,12 @@ from duty_console.domain.screening import (
 
 log = logging.getLogger(__name__)
 
-# A group: what came within MAX_WAIT_S of its first event, at most MAX_BATCH events.
+# A group: what came within MAX_WAIT_S of its first event, at most MAX_BATCH events; it ends
+# sooner when nothing more came for IDLE_S (the readers have nothing more for now: a reading
+# at a quiet gate is committed at once, not after the whole window).
 MAX_BATCH = 5_000
 MAX_WAIT_S = 0.05
+IDLE_S = 0.003
 # The backlog: measurements read and not yet committed, held in memory while the database
 # cannot be written (PostgreSQL down for hours, a full disk). Past this many (about 35 MB; at
 # 5 readings a second, eleven hours) a new reading is dropped, counted (device health,
@@ -276,9 +279,12 @@ class Writer(threading.Thread):
         stopped = False
         while not stopped:
             self.progress_mono = time.monotonic()
-            events, stopped = self._collect()
-            for event in events:
-                self._read_event(event)
+            items, stopped = self._collect()
+            for item in items:
+                if type(item) is list:
+                    self._read_frames(item)
+                else:
+                    self._read_event(item)
             now = time.monotonic()
             self._flush_triggers(float("inf") if stopped else self._trigger_clock())
             if (self._pending or self._health_due(stopped)) and (stopped or now >= self._retry_at):
@@ -308,35 +314,81 @@ class Writer(threading.Thread):
         try:
             self._phase1(event)
         except Exception as exc:
-            self.stats.unreadable += 1
-            log.exception("event %r could not be read: %r", event, exc)
-            state = self.devices.get(getattr(event, "device", ""))
-            if state is not None:
-                state.frames_bad += 1
-                state.dirty = True
+            self._unreadable(event, exc)
+
+    def _unreadable(self, event: Any, exc: Exception) -> None:
+        self.stats.unreadable += 1
+        log.exception("event %r could not be read: %r", event, exc)
+        state = self.devices.get(getattr(event, "device", ""))
+        if state is not None:
+            state.frames_bad += 1
+            state.dirty = True
+
+    def _read_frames(self, frames: list[Any]) -> None:
+        """Phase 1 for the frames of one read (one device's, handed over at once): its
+        readings go straight to the device's trigger and are counted once for the lot; any
+        other event (a bad frame, another device's) goes the way of :meth:`_read_event`."""
+        device = getattr(frames[0], "device", None) if frames else None
+        state = self.devices.get(device) if type(device) is str else None
+        trigger = None if state is None else state.trigger
+        if state is None or trigger is None:
+            for event in frames:
+                self._read_event(event)
+            return
+        name, feed = state.name, trigger.feed
+        count = 0
+        newest: Reading | None = None
+        for event in frames:
+            if type(event) is not Reading or event.device != name:
+                self._read_event(event)
+                continue
+            count += 1
+            newest = event
+            try:
+                made = feed(event)
+                if made:
+                    for item in made:
+                        self._measured(state, item)
+            except Exception as exc:
+                self._unreadable(event, exc)
+        if newest is not None:
+            state.frames_ok += count
+            state.last_frame_at = newest.at
+            state.dirty = True
+            try:
+                if newest.mono > self._seen_mono:
+                    self._seen_mono = newest.mono
+            except Exception as exc:
+                self._unreadable(newest, exc)
 
     def _collect(self) -> tuple[list[Any], bool]:
-        events: list[Any] = []
+        """The next group: queue items (a read's frames as one list, or one event), and
+        whether the writer was asked to stop."""
+        items: list[Any] = []
         try:
             first = self.queue.get(timeout=0.25)
         except queue.Empty:
-            return events, False
+            return items, False
         if first is _STOP:
             return self._drain(), True
-        _take(events, first)
+        items.append(first)
+        count = _count(first)
         deadline = time.monotonic() + MAX_WAIT_S
-        while len(events) < MAX_BATCH:
+        while count < MAX_BATCH:
             remaining = deadline - time.monotonic()
             try:
                 item = (
-                    self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait()
+                    self.queue.get(timeout=min(remaining, IDLE_S))
+                    if remaining > 0
+                    else self.queue.get_nowait()
                 )
             except queue.Empty:
                 break
             if item is _STOP:
-                return events + self._drain(), True
-            _take(events, item)
-        return events, False
+                return items + self._drain(), True
+            items.append(item)
+            count += _count(item)
+        return items, False
 
     def _drain(self) -> list[Any]:
         rest: list[Any] = []
@@ -346,7 +398,7 @@ class Writer(threading.Thread):
             except queue.Empty:
                 return rest
             if item is not _STOP:
-                _take(rest, item)
+                rest.append(item)
 
     def _phase1(self, event: Any) -> None:
         state = self.devices.get(event.device)
@@ -655,12 +707,9 @@ class Writer(threading.Thread):
         inserted.extend((int(r[0]), str(r[1])) for r in result)
 
 
-def _take(events: list[Any], item: Any) -> None:
-    """One queue item into the group: a read's frames (a list) or one event."""
-    if type(item) is list:
-        events.extend(item)
-    else:
-        events.append(item)
+def _count(item: Any) -> int:
+    """The events in one queue item: a read's frames (a list) or one event."""
+    return len(item) if type(item) is list else 1
 
 
 def _insert_sqlite(

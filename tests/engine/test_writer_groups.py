@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import col, select
 
-from devices.frames import Reading
+from devices.frames import BadFrame, Reading
 from devices.profile import load_profile
 from duty_console.db.connect import Database
-from duty_console.db.models import AuditRecord
+from duty_console.db.models import AuditRecord, Device
 from duty_console.domain.clock import SYSTEM_CLOCK
 from duty_console.domain.screening import Rules
+from duty_console.engine import ingest
 from duty_console.engine.ingest import MAX_BATCH, DeviceState, Writer, register_devices
-from tests.engine.helpers import entries
+from tests.engine.helpers import entries, wait_for
 
 
 def _writer(db: Database, trigger: str) -> Writer:
@@ -68,3 +70,42 @@ def test_a_backlog_does_not_split_one_person_into_two_entries(db: Database) -> N
     writer.start()
     writer.stop()
     assert [e.temp_c for e in entries(db)] == [person]
+
+
+def test_a_lone_reading_is_committed_without_waiting_out_the_group_window(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A window far longer than the wait allowed below: only the idle rule can end the group.
+    monkeypatch.setattr(ingest, "MAX_WAIT_S", 30.0)
+    writer = _writer(db, "frame")
+    writer.start()
+    try:
+        writer.submit_many([Reading("ir", datetime.now(UTC), 1.0, 36.5, "body", 24.0, b"")])
+        assert wait_for(lambda: writer.stats.entries == 1, timeout=5)
+    finally:
+        writer.stop()
+
+
+def test_a_read_with_other_events_in_it_is_read_event_by_event(db: Database) -> None:
+    writer = _writer(db, "frame")
+    now = datetime.now(UTC)
+    writer.submit_many(
+        [
+            Reading("ir", now, 1.0, 36.5, "body", 24.0, b""),
+            BadFrame("ir", now, b"\x5a", "bad checksum"),
+            Reading("nobody", now, 1.0, 36.6, "body", 24.0, b""),  # not a configured device
+            Reading("ir", now, 1.1, 36.7, "body", 24.0, b""),
+        ]
+    )
+    # Nothing a bug could put in the queue kills the writer: an empty list, a list of junk.
+    writer.queue.put([])
+    writer.queue.put([object(), 42])
+    writer.submit_many([Reading("ir", now, 1.2, 36.8, "body", 24.0, b"")])
+    writer.start()
+    writer.stop()
+    assert writer.is_alive() is False and not writer.stats.failure
+    assert [e.temp_c for e in entries(db)] == [36.5, 36.7, 36.8]
+    assert writer.stats.unreadable == 2
+    with db.read() as session:
+        device = session.exec(select(Device).where(Device.name == "ir")).one()
+    assert (device.frames_ok, device.frames_bad) == (3, 1)  # the junk is no device's
