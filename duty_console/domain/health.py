@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from duty_console.db.connect import BUSY_TIMEOUT_MS, DISK_NEARLY_FULL
-from duty_console.db.models import Device, EngineLease
+from duty_console.db.models import AuditRecord, Device, EngineLease, Entry
 from duty_console.domain import clock
 
 # A heartbeat older than this means the engine holding the lease is gone. It must exceed the
@@ -192,3 +193,19 @@ def devices_online(
     found = devices(session, gate) if found is None else found
     online = sum(1 for d in found if d.online) if engine_alive else 0
     return online, len(found)
+
+
+def live_mark(session: Session, gate: str) -> tuple[int, int, int]:
+    """(newest audit record, newest entry, this gate's devices marked online) in one statement:
+    what a console compares after each commit it is told of, to tell a change it shows from an
+    engine's heartbeat (every second) before it reads the whole live state."""
+    stmt = sa_select(
+        sa_select(func.coalesce(func.max(AuditRecord.id), 0)).scalar_subquery(),
+        sa_select(func.coalesce(func.max(Entry.id), 0)).scalar_subquery(),
+        sa_select(func.count())
+        .select_from(Device)
+        .where(col(Device.gate) == gate, col(Device.online).is_(True))
+        .scalar_subquery(),
+    )
+    audit_head, newest, online = session.execute(stmt).one()
+    return int(audit_head), int(newest), int(online)
