@@ -4,6 +4,9 @@ gate's entries in between."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import event
 
 from duty_console.db.connect import Database
@@ -31,6 +34,21 @@ def _fill(db: Database, clock: ManualClock, n: int = 1_050) -> None:
         )
 
 
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block."""
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
 def test_a_step_from_either_neighbour_reads_the_same_rows_as_the_offset(
     db: Database, clock: ManualClock
 ) -> None:
@@ -56,21 +74,12 @@ def test_a_step_from_either_neighbour_reads_the_same_rows_as_the_offset(
 
 def test_a_step_reads_by_id_from_the_page_before(db: Database, clock: ManualClock) -> None:
     _fill(db, clock)
-    sent: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        with db.read() as session:
-            first = log_source.page(session, "north", LogFilter(), 3)
-            sent.clear()
+    with db.read() as session:
+        first = log_source.page(session, "north", LogFilter(), 3)
+        with _statements(db) as sent:
             log_source.page(
                 session, "north", LogFilter(), 4, log_source.neighbour_of(4, {3: first})
             )
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     # From the page before: the entries older than its last one (SQLite is sent OFFSET 0 always).
     assert len(sent) == 1 and "entry.id < ?" in sent[0]
 
@@ -85,18 +94,9 @@ def test_a_reread_counts_only_the_new_entries_and_the_whole_log_again_each_minut
         fever_first = log_source.tally(session, "north", fevers, None, now=0.0)
     assert first.total == 200 and fever_first.total == 28
     _fill(db, clock, 30)  # 20 more at the north gate, 3 of them fevers (ids after the first)
-    sent: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        with db.read() as session:
-            again = log_source.tally(session, "north", LogFilter(), first, now=10.0)
-            fever_again = log_source.tally(session, "north", fevers, fever_first, now=10.0)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+    with _statements(db) as sent, db.read() as session:
+        again = log_source.tally(session, "north", LogFilter(), first, now=10.0)
+        fever_again = log_source.tally(session, "north", fevers, fever_first, now=10.0)
     assert (again.total, fever_again.total) == (220, 31)
     counts = [s for s in sent if "count(" in s]
     assert len(counts) == 2 and all("entry.id > ?" in s for s in counts), "only the new counted"
